@@ -1,0 +1,133 @@
+# Guard: a privilege-separated VPN for Linux.
+#
+#   make            build guardd and tunclient
+#   make demo       a server and two clients in network namespaces
+#   make check      every test: unit tests (plain and under ASan+UBSan),
+#                   then the network-namespace integration tests (root)
+#   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
+#   make bench      throughput and latency through the tunnel (root)
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+BUILD ?= build
+SANITIZE ?= 0
+FUZZ_SECONDS ?= 20
+FUZZ_CC ?= clang
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+PKGS := openssl libnl-route-3.0
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wstrict-prototypes \
+	-Wmissing-prototypes -Wshadow -Wformat=2 -Wvla -fno-strict-aliasing \
+	-MMD -MP -Icommon -Iguard -Itcpctl -Iudpdata -DGUARD_VERSION='"$(VERSION)"' \
+	$(shell pkg-config --cflags $(PKGS))
+LDLIBS += $(shell pkg-config --libs $(PKGS)) -lrt
+
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifneq ($(V),1)
+Q = @
+quiet = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+LIB_SRC := $(wildcard common/*.c guard/*.c tcpctl/*.c udpdata/*.c)
+LIB_SRC := $(filter-out guard/main-%.c,$(LIB_SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libguard.a
+
+PROGS := $(BUILD)/guardd $(BUILD)/tunclient
+UNIT_SRC := $(wildcard test/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
+FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
+
+.PHONY: all check check-unit check-asan check-netns demo fuzz fuzz-build \
+	bench install clean
+
+all: $(PROGS)
+	$(Q)ln -sf $(BUILD)/guardd guardd
+	$(Q)ln -sf $(BUILD)/tunclient tunclient
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
+
+$(BUILD)/guardd: $(BUILD)/guard/main-guardd.o $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tunclient: $(BUILD)/guard/main-tunclient.o $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ \
+		$(shell pkg-config --libs check) $(LDLIBS)
+
+# Unit tests, one binary per module; each prints Check's summary line.
+check-unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do \
+		CK_DEFAULT_TIMEOUT=20 ./$$t || fail=1; done; exit $$fail
+
+# The same unit tests built with AddressSanitizer and UBSan.
+check-asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 check-unit
+
+# Integration tests in network namespaces; needs root.
+check-netns: all
+	$(Q)bash test/run-netns.sh
+
+check: check-unit check-asan check-netns
+	@echo "make check: all tests passed"
+
+demo: all
+	$(Q)bash test/demo.sh
+
+bench: all
+	$(Q)bash test/bench.sh
+
+# libFuzzer harnesses: every source file built with clang and sanitizers.
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Icommon -Iguard -Itcpctl -Iudpdata \
+	-fsanitize=fuzzer-no-link,address,undefined -DGUARD_VERSION='"fuzz"' \
+	$(shell pkg-config --cflags $(PKGS))
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call quiet,CC,$<)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/%: test/fuzz/%.c $(FUZZ_OBJ)
+	$(call quiet,LD,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+		$(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	$(Q)bash test/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/guardd $(DESTDIR)$(SBINDIR)/guardd
+	install -m 0755 $(BUILD)/tunclient $(DESTDIR)$(SBINDIR)/tunclient
+	install -m 0755 certs/guard-pki $(DESTDIR)$(BINDIR)/guard-pki
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -rf build guardd tunclient
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/test/%=$(BUILD)/test/unit/%.d)

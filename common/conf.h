@@ -1,0 +1,105 @@
+/*
+ * Guard configuration: one table of keys shared by the config file and the
+ * command line. Every key is also a long flag of the same name ("pool4
+ * 100.64.0.0/24" in a file is "--pool4 100.64.0.0/24" on the command line).
+ * Flags win over the file. guard.conf(5) lists them all.
+ */
+#ifndef GUARD_CONF_H
+#define GUARD_CONF_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "proto.h"
+
+enum conf_role {
+	ROLE_SERVER = 1,	/* guardd */
+	ROLE_CLIENT = 2,	/* tunclient */
+};
+
+enum {
+	CONF_MAX_LISTEN = 4,
+	CONF_HOST_MAX = 256,
+	CONF_ERR_MAX = 512,
+	CONF_MAX_LINE = 1024,
+	CONF_MAX_FILE = 1 << 20,	/* a config file larger is refused */
+};
+
+struct guard_conf {
+	int role;
+
+	/* Both roles. */
+	int foreground;			/* -f */
+	int verbose;			/* -v, counts */
+	int configtest;			/* -n */
+	char config_file[PATH_MAX];	/* -c; empty = none */
+	char dev[IFNAMSIZ];		/* "gd0" (server), "gc0" (client) */
+	char ca[PATH_MAX];
+	char cert[PATH_MAX];
+	char key[PATH_MAX];
+	char crl[PATH_MAX];		/* empty = no CRL */
+	char chroot_dir[PATH_MAX];	/* default "/run/guard/empty" */
+	uint32_t worker_uid_first;	/* "worker-uids A-B" */
+	uint32_t worker_uid_last;
+	int queue_depth;		/* messages per peer queue, 2..64 */
+
+	/* Server only. */
+	char listen[CONF_MAX_LISTEN][CONF_HOST_MAX];	/* addresses */
+	int nlisten;			/* 0 = all (:: dual stack) */
+	uint16_t port;			/* TCP control port */
+	struct prefix pool4;		/* family 0 = none */
+	struct prefix pool6;
+	int mtu;
+	int cipher;			/* enum cipher_id */
+	int max_peers;
+	struct prefix push_route[CTL_MAX_ROUTES];
+	int npush_route;
+	struct prefix push_dns[CTL_MAX_DNS];
+	int npush_dns;
+
+	/* Client only. */
+	char peer_host[CONF_HOST_MAX];	/* from --peer HOST[:PORT] */
+	uint16_t peer_port;
+	char server_name[CONF_HOST_MAX];	/* default: peer_host */
+};
+
+/* Defaults for role into c. */
+void conf_defaults(struct guard_conf *c, int role);
+
+/*
+ * The whole start-up: defaults, then the file named by -c (if any), then
+ * the flags again (flags win), then conf_check(). Returns 0; 1 when the
+ * user asked for --help/-h (usage was printed to stdout); -1 with a message
+ * in err that names the flag or FILE:LINE and what is wrong.
+ */
+int conf_load(struct guard_conf *c, int role, int argc, char **argv,
+    char *err, size_t errlen);
+
+/*
+ * Parse the config text of len bytes, named name in messages, into c.
+ * Lines are "key value" or "key" (for switches), '#' starts a comment.
+ * Returns 0, or -1 with "name:LINE: reason" in err.
+ */
+int conf_parse_text(struct guard_conf *c, const char *name, const char *text,
+    size_t len, char *err, size_t errlen);
+
+/* Read and parse a file (at most CONF_MAX_FILE bytes). 0 or -1 as above. */
+int conf_parse_file(struct guard_conf *c, const char *path, char *err,
+    size_t errlen);
+
+/*
+ * Cross-field checks once everything is read: required keys present for
+ * the role (server: ca, cert, key and at least one pool; client: peer, ca,
+ * cert, key), pools that do not overlap each other or a pushed route, MTU
+ * range, worker uid range large enough for 2 x max-peers, and so on.
+ * 0 or -1 with a reason.
+ */
+int conf_check(const struct guard_conf *c, char *err, size_t errlen);
+
+/* Usage text for role to fp. */
+void conf_usage(int role, void *fp);
+
+#endif

@@ -1,0 +1,957 @@
+/*
+ * Guard GUARD process: what guardd and tunclient share. See guard.h.
+ */
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "guard.h"
+#include "imsg.h"
+#include "log.h"
+#include "pkt.h"
+#include "proc.h"
+#include "sandbox.h"
+#include "tun.h"
+
+enum {
+	TUN_BURST = 64,			/* reads per TUN wake-up */
+	TUN_READ_MAX = 65536,
+	/* One queue message: room for a 64 KB offload segment later. */
+	QUEUE_MSGSIZE = 65536 + 64,
+	ROUTER_TIMEOUT_MS = 5000,
+	CHILD_GRACE_MS = 2000,		/* from teardown to SIGKILL */
+	EPOLL_BATCH = 64,
+};
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000L +
+	    (now.tv_nsec - t->tv_nsec) / 1000000L;
+}
+
+static uint64_t
+ev_tag(enum guard_ev kind, uint32_t index, uint32_t gen)
+{
+	return ((uint64_t)kind << 56) | ((uint64_t)(gen & 0xffffff) << 32) |
+	    index;
+}
+
+int
+guard_watch(struct guard_env *env, int fd, enum guard_ev kind, uint32_t index,
+    uint32_t gen)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = ev_tag(kind, index, gen);
+	if (epoll_ctl(env->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("epoll_ctl");
+		return -1;
+	}
+	return 0;
+}
+
+uint32_t
+guard_ctl_uid(const struct guard_conf *conf, const struct peer *p)
+{
+	return conf->worker_uid_first + 2 * (p->id - 1);
+}
+
+uint32_t
+guard_data_uid(const struct guard_conf *conf, const struct peer *p)
+{
+	return conf->worker_uid_first + 2 * (p->id - 1) + 1;
+}
+
+static const char *
+peer_name(const struct peer *p)
+{
+	if (p->have_hello)
+		return p->hello.identity;
+	return p->remote[0] ? p->remote : "peer";
+}
+
+/* GUARD's own ends never block: a child cannot stall the supervisor. */
+static int
+set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		log_warn("fcntl O_NONBLOCK");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- set up ------------------------------------------------------------ */
+
+static int
+write_sysctl(const char *path, long value)
+{
+	FILE *f;
+	int rc = 0;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		log_warn("open %s", path);
+		return -1;
+	}
+	if (fprintf(f, "%ld\n", value) < 0)
+		rc = -1;
+	if (fclose(f) == EOF)
+		rc = -1;
+	if (rc == -1)
+		log_warn("write %ld to %s", value, path);
+	return rc;
+}
+
+/*
+ * Queues live in an IPC namespace of our own: invisible to the host, and
+ * with limits we may raise. Each worker creates its queue as its own uid,
+ * so RLIMIT_MSGQUEUE (which we cannot raise) applies per queue.
+ */
+static int
+queues_setup(struct guard_env *env, size_t npeers)
+{
+	const struct guard_conf *c = env->conf;
+	struct rlimit rl;
+	unsigned long need;
+
+	env->queue_msgsize = QUEUE_MSGSIZE;
+	need = (unsigned long)c->queue_depth * (QUEUE_MSGSIZE + 64);
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	    && need > rl.rlim_cur) {
+		log_warnx("queue-depth %d needs %lu bytes per queue, more than "
+		    "RLIMIT_MSGQUEUE allows (%lu bytes per uid); lower "
+		    "queue-depth or raise the limit", c->queue_depth, need,
+		    (unsigned long)rl.rlim_cur);
+		return -1;
+	}
+	if (unshare(CLONE_NEWIPC) == -1) {
+		log_warn("unshare(CLONE_NEWIPC)");
+		return -1;
+	}
+	if (write_sysctl("/proc/sys/fs/mqueue/msg_max", c->queue_depth) == -1 ||
+	    write_sysctl("/proc/sys/fs/mqueue/msgsize_max", QUEUE_MSGSIZE) ==
+	    -1 ||
+	    write_sysctl("/proc/sys/fs/mqueue/queues_max", (long)npeers + 8) ==
+	    -1)
+		return -1;
+	return 0;
+}
+
+static int
+signals_setup(struct guard_env *env)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
+		log_warn("sigprocmask");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if ((env->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) ==
+	    -1) {
+		log_warn("signalfd");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+router_start(struct guard_env *env)
+{
+	const struct guard_conf *c = env->conf;
+	struct imsg_router_init init;
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("socketpair");
+		return -1;
+	}
+	env->router_pid = proc_spawn("router", 0, sp[1], -1, -1);
+	close(sp[1]);
+	if (env->router_pid == -1) {
+		env->router_pid = 0;
+		close(sp[0]);
+		return -1;
+	}
+	env->router_sock = sp[0];
+	memset(&init, 0, sizeof(init));
+	snprintf(init.ifname, sizeof(init.ifname), "%s", c->dev);
+	init.ifindex = env->ifindex;
+	if (c->role == ROLE_SERVER) {
+		if (c->pool4.family)
+			init.allowed_addr[init.nallowed_addr++] = c->pool4;
+		if (c->pool6.family)
+			init.allowed_addr[init.nallowed_addr++] = c->pool6;
+	}
+	if (imsg_send(env->router_sock, IMSG_ROUTER_INIT, 0, &init,
+	    sizeof(init), -1) == -1) {
+		log_warn("send ROUTER_INIT");
+		return -1;
+	}
+	return 0;
+}
+
+int
+guard_setup(struct guard_env *env, const struct guard_conf *conf,
+    const struct guard_ops *ops, size_t npeers)
+{
+	size_t i;
+
+	memset(env, 0, sizeof(*env));
+	env->conf = conf;
+	env->ops = ops;
+	env->tun_fd = env->epfd = env->sigfd = env->router_sock = -1;
+	for (i = 0; i < CONF_MAX_LISTEN; i++)
+		env->listen_fd[i] = -1;
+
+	if (proc_init() == -1 || queues_setup(env, npeers) == -1 ||
+	    sandbox_prepare_dir(conf->chroot_dir) == -1)
+		return -1;
+	if ((env->peers = calloc(npeers, sizeof(*env->peers))) == NULL ||
+	    (env->tunbuf = malloc(TUN_READ_MAX)) == NULL) {
+		log_warn("peer table");
+		return -1;
+	}
+	env->npeers = npeers;
+	for (i = 0; i < npeers; i++) {
+		env->peers[i].id = (uint32_t)i + 1;
+		env->peers[i].ctl_sock = env->peers[i].data_sock = -1;
+		env->peers[i].queue = (mqd_t)-1;
+	}
+	if ((env->tun_fd = tun_open(conf->dev, &env->ifindex)) == -1 ||
+	    signals_setup(env) == -1)
+		return -1;
+	if ((env->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_warn("epoll_create1");
+		return -1;
+	}
+	if (guard_watch(env, env->tun_fd, EV_TUN, 0, 0) == -1 ||
+	    guard_watch(env, env->sigfd, EV_SIGNAL, 0, 0) == -1 ||
+	    router_start(env) == -1)
+		return -1;
+	return 0;
+}
+
+/* ---- child messages ---------------------------------------------------- */
+
+/* Relay a child's log line; -1 when it is malformed. */
+static int
+relay_log(const struct imsg *m)
+{
+	struct imsg_log l;
+	size_t len = imsg_datalen(m), i;
+
+	if (len <= offsetof(struct imsg_log, text) || len > sizeof(l))
+		return -1;
+	memset(&l, 0, sizeof(l));
+	memcpy(&l, m->data, len);
+	len -= offsetof(struct imsg_log, text);
+	if (l.text[len - 1] != '\0' || l.priority < LOG_EMERG ||
+	    l.priority > LOG_DEBUG)
+		return -1;
+	for (i = 0; i + 1 < len; i++)
+		if ((unsigned char)l.text[i] < 0x20 || l.text[i] == 0x7f)
+			l.text[i] = '?';
+	if (l.priority == LOG_DEBUG && log_getverbose() < 1)
+		return 0;
+	log_emit(l.priority, l.text);
+	return 0;
+}
+
+int
+guard_router_request(struct guard_env *env, uint32_t type, const void *data,
+    size_t len)
+{
+	struct pollfd pfd = { .fd = env->router_sock, .events = POLLIN };
+	struct imsg_router_result res;
+	struct imsg m;
+	int r;
+
+	if (imsg_send(env->router_sock, type, 0, data, len, -1) == -1) {
+		log_warn("send %s to router", imsg_type_name(type));
+		return -1;
+	}
+	for (;;) {
+		do {
+			r = poll(&pfd, 1, ROUTER_TIMEOUT_MS);
+		} while (r == -1 && errno == EINTR);
+		if (r <= 0) {
+			log_warnx("router did not answer %s",
+			    imsg_type_name(type));
+			return -1;
+		}
+		if ((r = imsg_recv(env->router_sock, &m)) != 1) {
+			log_warnx("router went away");
+			return -1;
+		}
+		if (m.hdr.type == IMSG_LOG && relay_log(&m) == 0)
+			continue;
+		if (m.hdr.type != IMSG_ROUTER_RESULT ||
+		    imsg_get(&m, &res, sizeof(res)) == -1 || res.type != type) {
+			log_warnx("unexpected %s from router",
+			    imsg_type_name(m.hdr.type));
+			return -1;
+		}
+		if (res.error != 0) {
+			log_warnx("router refused %s: %s",
+			    imsg_type_name(type), strerror(res.error));
+			return -1;
+		}
+		return 0;
+	}
+}
+
+static void
+router_dispatch(struct guard_env *env)
+{
+	struct imsg m;
+	int r;
+
+	r = imsg_recv(env->router_sock, &m);
+	if (r == -1 && errno == EAGAIN)
+		return;
+	if (r == 1 && m.hdr.type == IMSG_LOG && relay_log(&m) == 0)
+		return;
+	if (r == 1)
+		log_warnx("unexpected %s from router",
+		    imsg_type_name(m.hdr.type));
+	else
+		log_warnx("router went away");
+	epoll_ctl(env->epfd, EPOLL_CTL_DEL, env->router_sock, NULL);
+	env->quit = 1;
+	env->exit_status = 1;
+}
+
+static void
+data_dispatch(struct guard_env *env, struct peer *p)
+{
+	struct imsg m;
+	struct imsg_worker_ready ready;
+	int r;
+
+	if ((r = imsg_recv(p->data_sock, &m)) == -1 && errno == EAGAIN)
+		return;
+	if (r == 0) {
+		guard_peer_teardown(env, p, "udpdata closed its socket", 0);
+		return;
+	}
+	if (r == -1) {
+		guard_peer_teardown(env, p, "malformed message from udpdata",
+		    1);
+		return;
+	}
+	switch (m.hdr.type) {
+	case IMSG_LOG:
+		if (m.fd == -1 && relay_log(&m) == 0)
+			return;
+		break;
+	case IMSG_WORKER_READY:
+		if (p->state != PEER_STARTING || p->queue != (mqd_t)-1 ||
+		    m.fd == -1 || imsg_get(&m, &ready, sizeof(ready)) == -1 ||
+		    ready.queue_msgsize != env->queue_msgsize ||
+		    ready.udp_port == 0)
+			break;
+		p->queue = (mqd_t)m.fd;
+		p->queue_msgsize = ready.queue_msgsize;
+		p->udp_port = ready.udp_port;
+		env->ops->worker_ready(env, p);
+		return;
+	case IMSG_WORKER_STATS:
+		if (m.fd == -1 &&
+		    imsg_datalen(&m) == sizeof(struct imsg_worker_stats))
+			return;
+		break;
+	default:
+		break;
+	}
+	if (m.fd != -1)
+		close(m.fd);
+	log_warnx("%s: udpdata sent a bad %s", peer_name(p),
+	    imsg_type_name(m.hdr.type));
+	guard_peer_teardown(env, p, "protocol violation by udpdata", 1);
+}
+
+static void
+ctl_dispatch(struct guard_env *env, struct peer *p)
+{
+	struct imsg m;
+	int r;
+
+	if ((r = imsg_recv(p->ctl_sock, &m)) == -1 && errno == EAGAIN)
+		return;
+	if (r == 0) {
+		guard_peer_teardown(env, p, "session ended", 0);
+		return;
+	}
+	if (r == -1) {
+		guard_peer_teardown(env, p, "malformed message from tcpctl", 1);
+		return;
+	}
+	if (m.fd != -1) {
+		close(m.fd);
+		guard_peer_teardown(env, p, "descriptor from tcpctl", 1);
+		return;
+	}
+	if (m.hdr.type == IMSG_LOG && relay_log(&m) == 0)
+		return;
+	if (m.hdr.type != IMSG_LOG && env->ops->ctl_msg(env, p, &m) == 0)
+		return;
+	log_warnx("%s: tcpctl sent a bad %s", peer_name(p),
+	    imsg_type_name(m.hdr.type));
+	guard_peer_teardown(env, p, "protocol violation by tcpctl", 1);
+}
+
+/* ---- peers ------------------------------------------------------------- */
+
+struct peer *
+guard_peer_by_id(struct guard_env *env, uint32_t id)
+{
+	if (id == 0 || id > env->npeers)
+		return NULL;
+	return &env->peers[id - 1];
+}
+
+struct peer *
+guard_peer_alloc(struct guard_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->npeers; i++)
+		if (env->peers[i].state == PEER_FREE)
+			return &env->peers[i];
+	return NULL;
+}
+
+static void
+peer_release(struct guard_env *env, struct peer *p)
+{
+	uint32_t id = p->id, gen = p->gen + 1;
+
+	env->ops->peer_gone(env, p);
+	free(p->batchbuf);
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	p->gen = gen;
+	p->ctl_sock = p->data_sock = -1;
+	p->queue = (mqd_t)-1;
+	env->active--;
+}
+
+static int
+send_inits(struct guard_env *env, struct peer *p,
+    const struct sockaddr_storage *bind_addr, socklen_t bind_len,
+    const char *server_name)
+{
+	const struct guard_conf *c = env->conf;
+	static struct imsg_udpdata_init ui;
+	static struct imsg_tcpctl_init ti;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.role = c->role;
+	ui.uid = guard_data_uid(c, p);
+	ui.queue_depth = (uint32_t)c->queue_depth;
+	ui.queue_msgsize = (uint32_t)env->queue_msgsize;
+	ui.mtu = (uint32_t)c->mtu;
+	if (bind_len > 0) {
+		memcpy(&ui.bind_addr, bind_addr, bind_len);
+		ui.bind_len = bind_len;
+	}
+	snprintf(ui.chroot_dir, sizeof(ui.chroot_dir), "%s", c->chroot_dir);
+
+	memset(&ti, 0, sizeof(ti));
+	ti.role = c->role;
+	ti.uid = guard_ctl_uid(c, p);
+	snprintf(ti.chroot_dir, sizeof(ti.chroot_dir), "%s", c->chroot_dir);
+	snprintf(ti.ca, sizeof(ti.ca), "%s", c->ca);
+	snprintf(ti.cert, sizeof(ti.cert), "%s", c->cert);
+	snprintf(ti.key, sizeof(ti.key), "%s", c->key);
+	snprintf(ti.crl, sizeof(ti.crl), "%s", c->crl);
+	snprintf(ti.server_name, sizeof(ti.server_name), "%s",
+	    server_name ? server_name : "");
+
+	if (imsg_send(p->data_sock, IMSG_UDPDATA_INIT, p->id, &ui, sizeof(ui),
+	    -1) == -1 || imsg_send(p->ctl_sock, IMSG_TCPCTL_INIT, p->id, &ti,
+	    sizeof(ti), -1) == -1) {
+		log_warn("send start-up messages");
+		return -1;
+	}
+	return 0;
+}
+
+/* The UDP worker binds the address the TCP connection uses, port 0. */
+static socklen_t
+local_bind_addr(int conn, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	if (getsockname(conn, (struct sockaddr *)ss, &len) == -1) {
+		log_warn("getsockname");
+		return 0;
+	}
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = 0;
+	return len;
+}
+
+int
+guard_peer_start(struct guard_env *env, struct peer *p, int conn,
+    const char *server_name)
+{
+	int g2c[2] = { -1, -1 }, g2d[2] = { -1, -1 }, c2d[2] = { -1, -1 };
+	struct sockaddr_storage bind_addr;
+	socklen_t bind_len;
+	int ok = 0;
+
+	p->state = PEER_STARTING;
+	env->active++;
+	if ((p->batchbuf = malloc(env->queue_msgsize)) == NULL) {
+		log_warn("batch buffer");
+		goto done;
+	}
+	qmsg_batch_init(&p->batch, p->batchbuf, env->queue_msgsize);
+	if ((bind_len = local_bind_addr(conn, &bind_addr)) == 0)
+		goto done;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, g2c) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, g2d) == -1 ||
+	    set_nonblock(g2c[0]) == -1 || set_nonblock(g2d[0]) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c2d) == -1) {
+		log_warn("socketpair");
+		goto done;
+	}
+	p->data_pid = proc_spawn("udpdata", p->id, g2d[1], c2d[1], env->tun_fd);
+	if (p->data_pid == -1) {
+		p->data_pid = 0;
+		goto done;
+	}
+	p->ctl_pid = proc_spawn("tcpctl", p->id, g2c[1], c2d[0], conn);
+	if (p->ctl_pid == -1) {
+		p->ctl_pid = 0;
+		goto done;
+	}
+	p->ctl_sock = g2c[0], g2c[0] = -1;
+	p->data_sock = g2d[0], g2d[0] = -1;
+	if (send_inits(env, p, &bind_addr, bind_len, server_name) == -1 ||
+	    guard_watch(env, p->ctl_sock, EV_CTL, p->id, p->gen) == -1 ||
+	    guard_watch(env, p->data_sock, EV_DATA, p->id, p->gen) == -1)
+		goto done;
+	ok = 1;
+done:
+	close(conn);
+	if (g2c[0] != -1)
+		close(g2c[0]);
+	if (g2d[0] != -1)
+		close(g2d[0]);
+	if (g2c[1] != -1)
+		close(g2c[1]);
+	if (g2d[1] != -1)
+		close(g2d[1]);
+	if (c2d[0] != -1)
+		close(c2d[0]);
+	if (c2d[1] != -1)
+		close(c2d[1]);
+	if (ok)
+		return 0;
+	guard_peer_teardown(env, p, "could not start its processes", 1);
+	if (p->ctl_pid == 0 && p->data_pid == 0)
+		peer_release(env, p);
+	return -1;
+}
+
+static void
+table_remove(struct guard_env *env, struct peer *p, const struct prefix *a)
+{
+	if (a->family == 0)
+		return;
+	if (peertab_lookup(&env->tab, a->family, a->addr) == p->id)
+		peertab_remove(&env->tab, a->family, a->addr);
+}
+
+void
+guard_peer_teardown(struct guard_env *env, struct peer *p, const char *reason,
+    int hostile)
+{
+	if (p->state == PEER_FREE || p->state == PEER_DYING)
+		return;
+	if (hostile)
+		log_warnx("%s: tearing down: %s", peer_name(p), reason);
+	else
+		log_info("%s: gone: %s", peer_name(p), reason);
+	if (env->tab.slot != NULL) {
+		table_remove(env, p, &p->addr4);
+		table_remove(env, p, &p->addr6);
+	}
+	if (env->pool4 != NULL && p->addr4.family)
+		pool4_release(env->pool4, &p->addr4, time(NULL));
+	memset(&p->addr4, 0, sizeof(p->addr4));
+	memset(&p->addr6, 0, sizeof(p->addr6));
+	if (p->queue != (mqd_t)-1)
+		mq_close(p->queue);
+	p->queue = (mqd_t)-1;
+	/* Closing our ends tells both children to leave. */
+	if (p->ctl_sock != -1)
+		close(p->ctl_sock);
+	if (p->data_sock != -1)
+		close(p->data_sock);
+	p->ctl_sock = p->data_sock = -1;
+	p->state = PEER_DYING;
+	clock_gettime(CLOCK_MONOTONIC, &p->dying_since);
+	if (hostile) {
+		if (p->ctl_pid > 0)
+			kill(p->ctl_pid, SIGKILL);
+		if (p->data_pid > 0)
+			kill(p->data_pid, SIGKILL);
+	}
+}
+
+/* Children that ignored their end of file get SIGKILL after a grace. */
+static int
+kill_stragglers(struct guard_env *env)
+{
+	size_t i;
+	int dying = 0;
+
+	for (i = 0; i < env->npeers; i++) {
+		struct peer *p = &env->peers[i];
+
+		if (p->state != PEER_DYING)
+			continue;
+		dying = 1;
+		if (ms_since(&p->dying_since) < CHILD_GRACE_MS)
+			continue;
+		if (p->ctl_pid > 0)
+			kill(p->ctl_pid, SIGKILL);
+		if (p->data_pid > 0)
+			kill(p->data_pid, SIGKILL);
+	}
+	return dying;
+}
+
+/* ---- reaping ----------------------------------------------------------- */
+
+static struct peer *
+peer_by_pid(struct guard_env *env, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < env->npeers; i++)
+		if (env->peers[i].state != PEER_FREE &&
+		    (env->peers[i].ctl_pid == pid ||
+		    env->peers[i].data_pid == pid))
+			return &env->peers[i];
+	return NULL;
+}
+
+static void
+reap_one(struct guard_env *env, pid_t pid, int status)
+{
+	struct peer *p;
+	char how[96], why[160];
+	const char *role;
+	int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+
+	if (pid == env->router_pid) {
+		log_warnx("router %s", proc_status_str(status, how,
+		    sizeof(how)));
+		env->router_pid = 0;
+		env->quit = 1;
+		env->exit_status = 1;
+		return;
+	}
+	if ((p = peer_by_pid(env, pid)) == NULL)
+		return;
+	role = pid == p->ctl_pid ? "tcpctl" : "udpdata";
+	if (pid == p->ctl_pid)
+		p->ctl_pid = 0;
+	else
+		p->data_pid = 0;
+	proc_status_str(status, how, sizeof(how));
+	if (!clean && p->state != PEER_DYING)
+		log_warnx("%s: %s[%u] %s", peer_name(p), role, p->id, how);
+	else
+		log_debug("%s: %s[%u] %s", peer_name(p), role, p->id, how);
+	snprintf(why, sizeof(why), "its %s %s", role, how);
+	guard_peer_teardown(env, p, why, 0);
+	if (p->ctl_pid == 0 && p->data_pid == 0)
+		peer_release(env, p);
+}
+
+static void
+reap_children(struct guard_env *env)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		reap_one(env, pid, status);
+}
+
+static void
+signal_dispatch(struct guard_env *env)
+{
+	struct signalfd_siginfo si;
+
+	while (read(env->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap_children(env);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("received %s; shutting down",
+			    strsignal((int)si.ssi_signo));
+			env->quit = 1;
+			break;
+		case SIGHUP:
+			log_info("SIGHUP: configuration reload is not "
+			    "supported; restart to apply changes");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---- the packet path --------------------------------------------------- */
+
+static void
+queue_flush(struct guard_env *env, struct peer *p)
+{
+	size_t len;
+
+	(void)env;
+	if (p->batch.count == 0)
+		return;
+	len = qmsg_batch_finish(&p->batch);
+	if (mq_send(p->queue, (const char *)p->batchbuf, len, 0) == 0)
+		p->queued_packets += p->batch.count;
+	else
+		/* Full queue: drop and count, like a NIC ring. */
+		p->drop_queue_full += p->batch.count;
+	qmsg_batch_init(&p->batch, p->batchbuf, p->queue_msgsize);
+}
+
+/*
+ * Read a burst of packets from the TUN device, append each to its peer's
+ * batch, and send every batch as one queue message at the end (or when
+ * it is full).
+ */
+static void
+tun_burst(struct guard_env *env)
+{
+	struct pkt_info pi;
+	struct peer *p;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < TUN_BURST; i++) {
+		n = read(env->tun_fd, env->tunbuf, TUN_READ_MAX);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				log_warn("read %s", env->conf->dev);
+			break;
+		}
+		env->st.tun_packets++;
+		if (pkt_parse(env->tunbuf, (size_t)n, &pi) == -1) {
+			env->st.drop_malformed++;
+			continue;
+		}
+		p = env->ops->route(env, pi.family, pi.dst);
+		if (p == NULL) {
+			env->st.drop_no_route++;
+			continue;
+		}
+		if (p->queue == (mqd_t)-1) {
+			env->st.drop_no_queue++;
+			continue;
+		}
+		if (!qmsg_batch_fits(&p->batch, pi.len))
+			queue_flush(env, p);
+		if (p->batch.count == 0) {
+			p->next_dirty = env->dirty;
+			env->dirty = p;
+		}
+		qmsg_batch_add(&p->batch, env->tunbuf, pi.len);
+	}
+	while ((p = env->dirty) != NULL) {
+		env->dirty = p->next_dirty;
+		p->next_dirty = NULL;
+		queue_flush(env, p);
+	}
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+static void
+event_dispatch(struct guard_env *env, uint64_t tag)
+{
+	enum guard_ev kind = (enum guard_ev)(tag >> 56);
+	uint32_t gen = (uint32_t)(tag >> 32) & 0xffffff;
+	struct peer *p;
+
+	switch (kind) {
+	case EV_TUN:
+		tun_burst(env);
+		return;
+	case EV_SIGNAL:
+		signal_dispatch(env);
+		return;
+	case EV_ROUTER:
+		router_dispatch(env);
+		return;
+	default:
+		break;
+	}
+	p = guard_peer_by_id(env, (uint32_t)tag);
+	if (kind == EV_LISTEN) {
+		if (env->ops->accept != NULL)
+			env->ops->accept(env, (int)(uint32_t)tag);
+		return;
+	}
+	if (p == NULL || (p->gen & 0xffffff) != gen)
+		return;
+	if (kind == EV_CTL && p->ctl_sock != -1)
+		ctl_dispatch(env, p);
+	else if (kind == EV_DATA && p->data_sock != -1)
+		data_dispatch(env, p);
+}
+
+void
+guard_loop(struct guard_env *env)
+{
+	struct epoll_event ev[EPOLL_BATCH];
+	int n, i, timeout = -1;
+
+	if (guard_watch(env, env->router_sock, EV_ROUTER, 0, 0) == -1)
+		return;
+	while (!env->quit) {
+		n = epoll_wait(env->epfd, ev, EPOLL_BATCH, timeout);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("epoll_wait");
+			env->exit_status = 1;
+			return;
+		}
+		for (i = 0; i < n && !env->quit; i++)
+			event_dispatch(env, ev[i].data.u64);
+		timeout = kill_stragglers(env) ? 500 : -1;
+	}
+}
+
+/* ---- shutdown ---------------------------------------------------------- */
+
+/* Reap for up to ms milliseconds; returns when nothing is left. */
+static void
+reap_for(struct guard_env *env, long ms)
+{
+	struct pollfd pfd = { .fd = env->sigfd, .events = POLLIN };
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	reap_children(env);
+	while (env->active > 0 && ms_since(&start) < ms) {
+		(void)poll(&pfd, 1, 100);
+		signal_dispatch(env);
+		reap_children(env);
+	}
+}
+
+/* Let the router undo its ledger, relaying its last log lines. */
+static void
+router_stop(struct guard_env *env)
+{
+	struct pollfd pfd = { .fd = env->router_sock, .events = POLLIN };
+	struct imsg m;
+	int status;
+
+	if (env->router_sock != -1) {
+		shutdown(env->router_sock, SHUT_WR);
+		while (poll(&pfd, 1, ROUTER_TIMEOUT_MS) > 0 &&
+		    imsg_recv(env->router_sock, &m) == 1)
+			if (m.hdr.type == IMSG_LOG)
+				(void)relay_log(&m);
+		close(env->router_sock);
+		env->router_sock = -1;
+	}
+	if (env->router_pid > 0) {
+		if (waitpid(env->router_pid, &status, WNOHANG) == 0) {
+			kill(env->router_pid, SIGTERM);
+			waitpid(env->router_pid, &status, 0);
+		}
+		env->router_pid = 0;
+	}
+}
+
+void
+guard_cleanup(struct guard_env *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->npeers; i++)
+		guard_peer_teardown(env, &env->peers[i], "shutting down", 0);
+	if (env->sigfd != -1)
+		reap_for(env, CHILD_GRACE_MS);
+	for (i = 0; i < env->npeers; i++) {
+		struct peer *p = &env->peers[i];
+
+		if (p->ctl_pid > 0)
+			kill(p->ctl_pid, SIGKILL);
+		if (p->data_pid > 0)
+			kill(p->data_pid, SIGKILL);
+	}
+	if (env->sigfd != -1)
+		reap_for(env, CHILD_GRACE_MS);
+	router_stop(env);
+	for (i = 0; i < CONF_MAX_LISTEN; i++)
+		if (env->listen_fd[i] != -1)
+			close(env->listen_fd[i]);
+	if (env->tun_fd != -1)
+		close(env->tun_fd);
+	if (env->epfd != -1)
+		close(env->epfd);
+	if (env->sigfd != -1)
+		close(env->sigfd);
+	for (i = 0; i < env->npeers; i++)
+		free(env->peers[i].batchbuf);
+	free(env->peers);
+	free(env->tunbuf);
+	peertab_free(&env->tab);
+	pool4_free(env->pool4);
+	env->peers = NULL;
+	env->tunbuf = NULL;
+	env->pool4 = NULL;
+}

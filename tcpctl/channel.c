@@ -1,0 +1,231 @@
+/*
+ * Guard control channel. See channel.h.
+ */
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "channel.h"
+#include "conf.h"
+#include "tls.h"
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int
+channel_init(struct channel *ch, SSL_CTX *ctx, int fd, int role,
+    const char *server_name)
+{
+	struct in6_addr ip;
+	int flags;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->fd = fd;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		snprintf(ch->err, sizeof(ch->err), "fcntl: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if ((ch->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ch->ssl, fd) != 1) {
+		tls_errors(ch->err, sizeof(ch->err));
+		return -1;
+	}
+	if (role != ROLE_CLIENT)
+		return 0;
+	/* The client checks the server's name (or address) in its cert. */
+	if (inet_pton(AF_INET, server_name, &ip) == 1 ||
+	    inet_pton(AF_INET6, server_name, &ip) == 1) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ch->ssl),
+		    server_name) != 1)
+			goto fail;
+	} else if (SSL_set_tlsext_host_name(ch->ssl, server_name) != 1 ||
+	    SSL_set1_host(ch->ssl, server_name) != 1)
+		goto fail;
+	return 0;
+fail:
+	tls_errors(ch->err, sizeof(ch->err));
+	return -1;
+}
+
+/* Wait until the socket is ready as TLS wants; -1 after the deadline. */
+static int
+wait_io(struct channel *ch, int sslerr, long deadline)
+{
+	struct pollfd pfd;
+	long left = deadline - now_ms();
+	int r;
+
+	if (left <= 0)
+		return -1;
+	pfd.fd = ch->fd;
+	pfd.events = sslerr == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+	do {
+		r = poll(&pfd, 1, (int)left);
+	} while (r == -1 && errno == EINTR);
+	return r > 0 ? 0 : -1;
+}
+
+/* Describe why a TLS call failed, with the certificate check if any. */
+static void
+describe_failure(struct channel *ch, const char *what, int sslerr)
+{
+	char detail[192];
+	long vr = SSL_get_verify_result(ch->ssl);
+
+	if (sslerr == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+		snprintf(ch->err, sizeof(ch->err), "%s: connection closed "
+		    "by peer", what);
+	else if (vr != X509_V_OK)
+		snprintf(ch->err, sizeof(ch->err), "%s: certificate "
+		    "verify failed: %s", what,
+		    X509_verify_cert_error_string(vr));
+	else
+		snprintf(ch->err, sizeof(ch->err), "%s: %s", what,
+		    tls_errors(detail, sizeof(detail)));
+	ERR_clear_error();
+}
+
+int
+channel_handshake(struct channel *ch, int role, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	int r, e;
+
+	for (;;) {
+		ERR_clear_error();
+		r = role == ROLE_SERVER ? SSL_accept(ch->ssl) :
+		    SSL_connect(ch->ssl);
+		if (r == 1)
+			return 0;
+		e = SSL_get_error(ch->ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			describe_failure(ch, "TLS handshake failed", e);
+			return -1;
+		}
+		if (wait_io(ch, e, deadline) == -1) {
+			snprintf(ch->err, sizeof(ch->err), "TLS handshake "
+			    "timed out after %d ms", timeout_ms);
+			return -1;
+		}
+	}
+}
+
+int
+channel_send(struct channel *ch, const struct ctl_msg *m, int timeout_ms)
+{
+	uint8_t buf[CTL_HDR_LEN + CTL_MAX_BODY];
+	long deadline = now_ms() + timeout_ms;
+	int len, r, e;
+
+	if ((len = ctl_encode(m, buf, sizeof(buf))) == -1) {
+		snprintf(ch->err, sizeof(ch->err), "cannot encode %s",
+		    ctl_type_name(m->type));
+		return -1;
+	}
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_write(ch->ssl, buf, len)) == len)
+			break;
+		e = SSL_get_error(ch->ssl, r);
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+		    wait_io(ch, e, deadline) == -1) {
+			describe_failure(ch, "send", e);
+			OPENSSL_cleanse(buf, sizeof(buf));
+			return -1;
+		}
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}
+
+/* A complete message in rbuf? 1 and decoded, 0 not yet, -1 malformed. */
+static int
+take_message(struct channel *ch, struct ctl_msg *m)
+{
+	int need;
+
+	if (ch->rlen < CTL_HDR_LEN)
+		return 0;
+	if ((need = ctl_frame_len(ch->rbuf, ch->rlen)) == -1) {
+		snprintf(ch->err, sizeof(ch->err), "malformed message header");
+		return -1;
+	}
+	if (need == 0 || ch->rlen < (size_t)need)
+		return 0;
+	if (ctl_decode(ch->rbuf, (size_t)need, m, ch->err,
+	    sizeof(ch->err)) == -1)
+		return -1;
+	memmove(ch->rbuf, ch->rbuf + need, ch->rlen - (size_t)need);
+	ch->rlen -= (size_t)need;
+	return 1;
+}
+
+int
+channel_recv(struct channel *ch, struct ctl_msg *m, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	int r, e;
+
+	for (;;) {
+		if ((r = take_message(ch, m)) != 0)
+			return r;
+		ERR_clear_error();
+		r = SSL_read(ch->ssl, ch->rbuf + ch->rlen,
+		    (int)(sizeof(ch->rbuf) - ch->rlen));
+		if (r > 0) {
+			ch->rlen += (size_t)r;
+			continue;
+		}
+		e = SSL_get_error(ch->ssl, r);
+		if (e == SSL_ERROR_ZERO_RETURN)
+			return 0;
+		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+			ERR_clear_error();
+			return 0;
+		}
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			describe_failure(ch, "receive", e);
+			return -1;
+		}
+		if (timeout_ms == 0 || wait_io(ch, e, deadline) == -1)
+			return -2;
+	}
+}
+
+void
+channel_close(struct channel *ch, int bye_reason)
+{
+	struct ctl_msg bye;
+
+	if (ch->ssl != NULL) {
+		if (bye_reason > 0) {
+			memset(&bye, 0, sizeof(bye));
+			bye.type = CTL_BYE;
+			bye.u.bye.reason = (uint16_t)bye_reason;
+			(void)channel_send(ch, &bye, 1000);
+		}
+		(void)SSL_shutdown(ch->ssl);
+		SSL_free(ch->ssl);
+		ch->ssl = NULL;
+	}
+	if (ch->fd != -1)
+		close(ch->fd);
+	ch->fd = -1;
+	OPENSSL_cleanse(ch->rbuf, sizeof(ch->rbuf));
+}

@@ -1,0 +1,520 @@
+/*
+ * Guard tcpctl: the control process of one peer.
+ *
+ * It loads the certificates while it still may read files, drops
+ * privileges, then runs the TLS 1.3 handshake with mutual certificate
+ * authentication. The server side reports the peer's identity to GUARD
+ * and pushes the configuration GUARD answers with; the client side hands
+ * what it was pushed to GUARD. Both then agree on the epoch keys (X25519
+ * inside TLS, HKDF salted with a TLS exporter value), give them to their
+ * udpdata sibling, and wipe their own copies.
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "channel.h"
+#include "conf.h"
+#include "ctlmsg.h"
+#include "imsg.h"
+#include "kdf.h"
+#include "log.h"
+#include "sandbox.h"
+#include "tcpctl.h"
+#include "tls.h"
+
+enum {
+	HANDSHAKE_TIMEOUT_MS = 10000,	/* TLS and the first messages */
+	REPLY_TIMEOUT_MS = 10000,	/* an answer from GUARD */
+	SEND_TIMEOUT_MS = 5000,
+	TCPCTL_MAX_FILES = 16,
+	INITIAL_EPOCH = 1,
+};
+
+struct tcpctl_env {
+	uint32_t peerid;
+	int role;
+	int guard_sock;
+	int data_sock;			/* to the udpdata sibling */
+	struct channel ch;
+	uint32_t local_session;		/* we receive data with this id */
+	uint32_t remote_session;
+	uint8_t cipher;
+	char peer_name[IDENTITY_MAX];	/* for log lines */
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static uint32_t
+random_session(void)
+{
+	uint32_t s = 0;
+
+	while (s == 0)
+		if (RAND_bytes((unsigned char *)&s, sizeof(s)) != 1)
+			fatalx("no randomness for a session id");
+	return s;
+}
+
+/* Receive one control message of the expected type, or die trying. */
+static void
+expect(struct tcpctl_env *env, struct ctl_msg *m, int type)
+{
+	int r = channel_recv(&env->ch, m, HANDSHAKE_TIMEOUT_MS);
+
+	if (r == 1 && m->type == type)
+		return;
+	if (r == 1 && m->type == CTL_BYE)
+		fatalx("%s said goodbye: %s", env->peer_name,
+		    ctl_bye_reason_name(m->u.bye.reason));
+	if (r == 1) {
+		channel_close(&env->ch, BYE_PROTOCOL);
+		fatalx("%s sent %s where %s was due", env->peer_name,
+		    ctl_type_name(m->type), ctl_type_name(type));
+	}
+	if (r == 0)
+		fatalx("%s closed the connection before %s", env->peer_name,
+		    ctl_type_name(type));
+	if (r == -2)
+		fatalx("%s sent no %s within %d s", env->peer_name,
+		    ctl_type_name(type), HANDSHAKE_TIMEOUT_MS / 1000);
+	channel_close(&env->ch, BYE_PROTOCOL);
+	fatalx("%s: %s", env->peer_name, env->ch.err);
+}
+
+static void
+send_or_die(struct tcpctl_env *env, const struct ctl_msg *m)
+{
+	if (channel_send(&env->ch, m, SEND_TIMEOUT_MS) == -1)
+		fatalx("%s: %s", env->peer_name, env->ch.err);
+}
+
+/* Wait for one message from GUARD, with a deadline. */
+static void
+guard_wait(struct tcpctl_env *env, struct imsg *m)
+{
+	struct pollfd pfd = { .fd = env->guard_sock, .events = POLLIN };
+	int r;
+
+	do {
+		r = poll(&pfd, 1, REPLY_TIMEOUT_MS);
+	} while (r == -1 && errno == EINTR);
+	if (r <= 0)
+		fatalx("no answer from GUARD");
+	if ((r = imsg_recv(env->guard_sock, m)) == 0)
+		fatalx("GUARD went away");
+	if (r == -1 || m->fd != -1)
+		fatalx("malformed message from GUARD");
+}
+
+/* "198.18.0.2 port 40000" for log lines until the identity is known. */
+static void
+peer_address(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host),
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(buf, len, "peer");
+	else
+		snprintf(buf, len, "%.46s port %.5s", host, serv);
+}
+
+/* ---- keys -------------------------------------------------------------- */
+
+/*
+ * Derive the epoch's keys from our private key and their public key, and
+ * give them to udpdata for the slot given. Every secret is wiped here.
+ */
+static void
+keys_install(struct tcpctl_env *env, uint32_t epoch,
+    struct x25519_keypair *kp, const uint8_t peer_pub[X25519_LEN], int slot)
+{
+	uint8_t shared[X25519_LEN], exporter[32], context[4];
+	struct epoch_keys ek;
+	struct imsg_key_install k;
+	const uint8_t *tx_key, *tx_iv, *rx_key, *rx_iv;
+	uint32_t be = htobe32(epoch);
+
+	memcpy(context, &be, sizeof(context));
+	if (x25519_shared(kp->priv, peer_pub, shared) == -1) {
+		channel_close(&env->ch, BYE_PROTOCOL);
+		fatalx("%s sent an unusable X25519 key", env->peer_name);
+	}
+	wipe(kp, sizeof(*kp));
+	if (SSL_export_keying_material(env->ch.ssl, exporter, sizeof(exporter),
+	    GUARD_EXPORTER_LABEL, strlen(GUARD_EXPORTER_LABEL), context,
+	    sizeof(context), 1) != 1 ||
+	    epoch_derive(shared, exporter, epoch, &ek) == -1)
+		fatalx("key derivation failed");
+	wipe(shared, sizeof(shared));
+	wipe(exporter, sizeof(exporter));
+
+	if (env->role == ROLE_SERVER) {
+		tx_key = ek.s2c_key, tx_iv = ek.s2c_iv;
+		rx_key = ek.c2s_key, rx_iv = ek.c2s_iv;
+	} else {
+		tx_key = ek.c2s_key, tx_iv = ek.c2s_iv;
+		rx_key = ek.s2c_key, rx_iv = ek.s2c_iv;
+	}
+	memset(&k, 0, sizeof(k));
+	k.epoch = epoch;
+	k.slot = (uint8_t)slot;
+	k.cipher = env->cipher;
+	k.local_session = env->local_session;
+	k.remote_session = env->remote_session;
+	memcpy(k.tx_key, tx_key, AEAD_KEY_LEN);
+	memcpy(k.tx_iv, tx_iv, AEAD_IV_LEN);
+	memcpy(k.rx_key, rx_key, AEAD_KEY_LEN);
+	memcpy(k.rx_iv, rx_iv, AEAD_IV_LEN);
+	wipe(&ek, sizeof(ek));
+	if (imsg_send(env->data_sock, IMSG_KEY_INSTALL, env->peerid, &k,
+	    sizeof(k), -1) == -1)
+		fatal("send keys to udpdata");
+	wipe(&k, sizeof(k));
+}
+
+/*
+ * Epoch 1, server side: the client starts; we answer and install the keys
+ * as "next", so udpdata switches to them on the client's first datagram.
+ */
+static void
+server_first_epoch(struct tcpctl_env *env)
+{
+	struct ctl_msg m, ack;
+	struct x25519_keypair kp;
+
+	expect(env, &m, CTL_REKEY);
+	if (m.u.rekey.epoch != INITIAL_EPOCH) {
+		channel_close(&env->ch, BYE_PROTOCOL);
+		fatalx("%s started with epoch %u", env->peer_name,
+		    m.u.rekey.epoch);
+	}
+	if (x25519_keygen(&kp) == -1)
+		fatalx("X25519 key generation failed");
+	memset(&ack, 0, sizeof(ack));
+	ack.type = CTL_REKEY_ACK;
+	ack.u.rekey.epoch = INITIAL_EPOCH;
+	memcpy(ack.u.rekey.pub, kp.pub, X25519_LEN);
+	keys_install(env, INITIAL_EPOCH, &kp, m.u.rekey.pub, KEY_SLOT_NEXT);
+	send_or_die(env, &ack);
+}
+
+/* Epoch 1, client side: we start, and send under the keys at once. */
+static void
+client_first_epoch(struct tcpctl_env *env)
+{
+	struct ctl_msg m, ack;
+	struct x25519_keypair kp;
+
+	if (x25519_keygen(&kp) == -1)
+		fatalx("X25519 key generation failed");
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_REKEY;
+	m.u.rekey.epoch = INITIAL_EPOCH;
+	memcpy(m.u.rekey.pub, kp.pub, X25519_LEN);
+	send_or_die(env, &m);
+	expect(env, &ack, CTL_REKEY_ACK);
+	if (ack.u.rekey.epoch != INITIAL_EPOCH) {
+		channel_close(&env->ch, BYE_PROTOCOL);
+		fatalx("server answered epoch %u", ack.u.rekey.epoch);
+	}
+	keys_install(env, INITIAL_EPOCH, &kp, ack.u.rekey.pub,
+	    KEY_SLOT_CURRENT);
+}
+
+/* ---- server side ------------------------------------------------------- */
+
+static void
+config_to_wire(const struct imsg_peer_config *pc, uint32_t session,
+    struct ctl_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = CTL_CONFIG;
+	m->u.config.session = session;
+	m->u.config.udp_port = pc->udp_port;
+	m->u.config.mtu = pc->mtu;
+	m->u.config.cipher = pc->cipher;
+	m->u.config.addr4 = pc->addr4;
+	m->u.config.addr6 = pc->addr6;
+	m->u.config.nroutes = pc->nroutes;
+	m->u.config.ndns = pc->ndns;
+	memcpy(m->u.config.routes, pc->routes, sizeof(pc->routes));
+	memcpy(m->u.config.dns, pc->dns, sizeof(pc->dns));
+}
+
+static void
+server_setup(struct tcpctl_env *env)
+{
+	struct imsg_peer_hello hello;
+	struct imsg_peer_config pc;
+	struct imsg_peer_refuse refuse;
+	struct imsg m;
+	struct ctl_msg cm;
+	char err[256];
+
+	memset(&hello, 0, sizeof(hello));
+	if (tls_peer_identity(env->ch.ssl, hello.identity, hello.spki_hash,
+	    err, sizeof(err)) == -1) {
+		channel_close(&env->ch, BYE_PROTOCOL);
+		fatalx("refused peer: %s", err);
+	}
+	snprintf(env->peer_name, sizeof(env->peer_name), "%s", hello.identity);
+	expect(env, &cm, CTL_HELLO);
+	env->remote_session = cm.u.hello.session;
+	hello.session = env->remote_session;
+	if (imsg_send(env->guard_sock, IMSG_PEER_HELLO, env->peerid, &hello,
+	    sizeof(hello), -1) == -1)
+		fatal("send PEER_HELLO");
+
+	guard_wait(env, &m);
+	if (m.hdr.type == IMSG_PEER_REFUSE &&
+	    imsg_get(&m, &refuse, sizeof(refuse)) == 0) {
+		channel_close(&env->ch, refuse.reason);
+		log_info("refused %s: %s", env->peer_name,
+		    ctl_bye_reason_name(refuse.reason));
+		exit(0);
+	}
+	if (m.hdr.type != IMSG_PEER_CONFIG ||
+	    imsg_get(&m, &pc, sizeof(pc)) == -1)
+		fatalx("bad %s from GUARD", imsg_type_name(m.hdr.type));
+	env->cipher = pc.cipher;
+	config_to_wire(&pc, env->local_session, &cm);
+	send_or_die(env, &cm);
+	server_first_epoch(env);
+}
+
+/* ---- client side ------------------------------------------------------- */
+
+static void
+config_from_wire(const struct ctl_config *c, struct imsg_client_config *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->addr4 = c->addr4;
+	cc->addr6 = c->addr6;
+	cc->mtu = c->mtu;
+	cc->nroutes = c->nroutes;
+	cc->ndns = c->ndns;
+	memcpy(cc->routes, c->routes, sizeof(cc->routes));
+	memcpy(cc->dns, c->dns, sizeof(cc->dns));
+}
+
+/* The server's UDP endpoint: its control address with the pushed port. */
+static void
+endpoint_send(struct tcpctl_env *env, uint16_t port)
+{
+	struct imsg_endpoint ep;
+	socklen_t len = sizeof(ep.addr);
+
+	memset(&ep, 0, sizeof(ep));
+	if (getpeername(env->ch.fd, (struct sockaddr *)&ep.addr, &len) == -1)
+		fatal("getpeername");
+	if (ep.addr.ss_family == AF_INET)
+		((struct sockaddr_in *)&ep.addr)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&ep.addr)->sin6_port = htons(port);
+	ep.addrlen = len;
+	if (imsg_send(env->data_sock, IMSG_ENDPOINT, env->peerid, &ep,
+	    sizeof(ep), -1) == -1)
+		fatal("send ENDPOINT");
+}
+
+static void
+client_setup(struct tcpctl_env *env)
+{
+	struct ctl_msg m;
+	struct imsg_client_config cc;
+
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_HELLO;
+	m.u.hello.session = env->local_session;
+	send_or_die(env, &m);
+	expect(env, &m, CTL_CONFIG);
+	env->remote_session = m.u.config.session;
+	env->cipher = m.u.config.cipher;
+	config_from_wire(&m.u.config, &cc);
+	if (imsg_send(env->guard_sock, IMSG_CLIENT_CONFIG, env->peerid, &cc,
+	    sizeof(cc), -1) == -1)
+		fatal("send CLIENT_CONFIG");
+	endpoint_send(env, m.u.config.udp_port);
+	client_first_epoch(env);
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+/* 1 to go on, 0 when the session is over. */
+static int
+channel_dispatch(struct tcpctl_env *env)
+{
+	struct ctl_msg m, pong;
+	int r;
+
+	while ((r = channel_recv(&env->ch, &m, 0)) == 1) {
+		switch (m.type) {
+		case CTL_PING:
+			memset(&pong, 0, sizeof(pong));
+			pong.type = CTL_PONG;
+			pong.u.ping.nonce = m.u.ping.nonce;
+			if (channel_send(&env->ch, &pong, SEND_TIMEOUT_MS) ==
+			    -1) {
+				log_warnx("%s: %s", env->peer_name,
+				    env->ch.err);
+				return 0;
+			}
+			break;
+		case CTL_PONG:
+			break;
+		case CTL_BYE:
+			log_info("%s said goodbye: %s", env->peer_name,
+			    ctl_bye_reason_name(m.u.bye.reason));
+			channel_close(&env->ch, 0);
+			return 0;
+		default:
+			log_warnx("%s sent unexpected %s", env->peer_name,
+			    ctl_type_name(m.type));
+			channel_close(&env->ch, BYE_PROTOCOL);
+			return 0;
+		}
+	}
+	if (r == 0) {
+		log_info("%s closed the connection", env->peer_name);
+		channel_close(&env->ch, 0);
+		return 0;
+	}
+	if (r == -1) {
+		log_warnx("%s: %s", env->peer_name, env->ch.err);
+		channel_close(&env->ch, BYE_PROTOCOL);
+		return 0;
+	}
+	return 1;
+}
+
+/* 1 to go on, 0 when GUARD ends the session. */
+static int
+guard_dispatch(struct tcpctl_env *env)
+{
+	struct imsg m;
+	struct imsg_peer_refuse refuse;
+	int r;
+
+	if ((r = imsg_recv(env->guard_sock, &m)) == 0) {
+		channel_close(&env->ch, BYE_SHUTDOWN);
+		return 0;
+	}
+	if (r == -1 || m.fd != -1)
+		fatalx("malformed message from GUARD");
+	switch (m.hdr.type) {
+	case IMSG_PEER_REFUSE:
+		if (imsg_get(&m, &refuse, sizeof(refuse)) == -1 ||
+		    refuse.reason == 0 || refuse.reason > BYE_MAX)
+			fatalx("bad PEER_REFUSE from GUARD");
+		log_info("disconnecting %s: %s", env->peer_name,
+		    ctl_bye_reason_name(refuse.reason));
+		channel_close(&env->ch, refuse.reason);
+		return 0;
+	case IMSG_CLIENT_UP:
+		if (env->role != ROLE_CLIENT || imsg_datalen(&m) != 0)
+			fatalx("bad CLIENT_UP from GUARD");
+		return 1;
+	default:
+		fatalx("unexpected %s from GUARD", imsg_type_name(m.hdr.type));
+	}
+}
+
+static void
+tcpctl_loop(struct tcpctl_env *env)
+{
+	struct pollfd pfd[3];
+
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = env->ch.fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = env->guard_sock,
+		    .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = env->data_sock,
+		    .events = POLLIN };
+		/* TLS may hold a decrypted record that poll cannot see. */
+		if (SSL_pending(env->ch.ssl) > 0) {
+			if (!channel_dispatch(env))
+				return;
+			continue;
+		}
+		if (poll(pfd, 3, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[0].revents && !channel_dispatch(env))
+			return;
+		if (pfd[1].revents && !guard_dispatch(env))
+			return;
+		if (pfd[2].revents) {
+			log_warnx("udpdata for %s went away", env->peer_name);
+			channel_close(&env->ch, BYE_INTERNAL);
+			return;
+		}
+	}
+}
+
+int
+tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
+{
+	struct tcpctl_env env;
+	struct sandbox sb;
+	SSL_CTX *ctx;
+	char err[512];
+
+	memset(&env, 0, sizeof(env));
+	env.peerid = peerid;
+	env.role = init->role;
+	env.guard_sock = CHILD_FD_GUARD;
+	env.data_sock = CHILD_FD_SIBLING;
+	peer_address(CHILD_FD_EXTRA, env.peer_name, sizeof(env.peer_name));
+
+	/* Set up: read the certificates and key while paths still work. */
+	ctx = tls_ctx_new(init->role, init->ca, init->cert, init->key,
+	    init->crl, err, sizeof(err));
+	if (ctx == NULL)
+		fatalx("%s", err);
+	if (channel_init(&env.ch, ctx, CHILD_FD_EXTRA, init->role,
+	    init->server_name) == -1)
+		fatalx("TLS setup: %s", env.ch.err);
+	env.local_session = random_session();
+
+	/* Drop privileges. */
+	sb.chroot_dir = init->chroot_dir;
+	sb.uid = init->uid;
+	sb.max_files = TCPCTL_MAX_FILES;
+	if (sandbox_enter(&sb) == -1)
+		exit(1);
+
+	if (channel_handshake(&env.ch, init->role, HANDSHAKE_TIMEOUT_MS) ==
+	    -1) {
+		log_warnx("%s", env.ch.err);
+		channel_close(&env.ch, 0);
+		SSL_CTX_free(ctx);
+		return 1;
+	}
+	if (init->role == ROLE_SERVER)
+		server_setup(&env);
+	else
+		client_setup(&env);
+	log_info("%s: session up", env.peer_name);
+
+	tcpctl_loop(&env);
+	SSL_CTX_free(ctx);
+	return 0;
+}

@@ -1,0 +1,163 @@
+/*
+ * Guard TLS. See tls.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "conf.h"
+#include "tls.h"
+
+const char *
+tls_errors(char *buf, size_t len)
+{
+	unsigned long e;
+	size_t used = 0;
+	char one[256];
+
+	buf[0] = '\0';
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, one, sizeof(one));
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+			    used ? "; " : "", one);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "no detail from the TLS library");
+	return buf;
+}
+
+static int
+load_crl(SSL_CTX *ctx, const char *crl, char *err, size_t errlen)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	X509_LOOKUP *lu;
+	char detail[512];
+
+	if ((lu = X509_STORE_add_lookup(store, X509_LOOKUP_file())) == NULL ||
+	    X509_load_crl_file(lu, crl, X509_FILETYPE_PEM) <= 0) {
+		snprintf(err, errlen, "cannot load CRL %s: %s", crl,
+		    tls_errors(detail, sizeof(detail)));
+		return -1;
+	}
+	X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK |
+	    X509_V_FLAG_CRL_CHECK_ALL);
+	return 0;
+}
+
+SSL_CTX *
+tls_ctx_new(int role, const char *ca, const char *cert, const char *key,
+    const char *crl, char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+	char detail[512];
+	const char *what;
+
+	ctx = SSL_CTX_new(role == ROLE_SERVER ? TLS_server_method() :
+	    TLS_client_method());
+	if (ctx == NULL) {
+		snprintf(err, errlen, "SSL_CTX_new: %s",
+		    tls_errors(detail, sizeof(detail)));
+		return NULL;
+	}
+	/* TLS 1.3 only; no session tickets or resumption to manage. */
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(ctx, 4);
+	/* The peer's certificate must be made for the peer's role. */
+	SSL_CTX_set_purpose(ctx, role == ROLE_SERVER ?
+	    X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
+
+	what = ca;
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+		goto fail;
+	what = cert;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		goto fail;
+	what = key;
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		goto fail;
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(err, errlen, "key %s does not match certificate %s",
+		    key, cert);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (crl[0] != '\0' && load_crl(ctx, crl, err, errlen) == -1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+fail:
+	snprintf(err, errlen, "cannot load %s: %s", what,
+	    tls_errors(detail, sizeof(detail)));
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+int
+tls_identity_valid(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len >= IDENTITY_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' || c == '@'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+spki_sha256(X509 *x, uint8_t out[32])
+{
+	unsigned char *der = NULL;
+	int len;
+
+	if ((len = i2d_PUBKEY(X509_get0_pubkey(x), &der)) <= 0)
+		return -1;
+	SHA256(der, (size_t)len, out);
+	OPENSSL_free(der);
+	return 0;
+}
+
+int
+tls_peer_identity(SSL *ssl, char identity[IDENTITY_MAX],
+    uint8_t spki_hash[32], char *err, size_t errlen)
+{
+	X509 *peer;
+	char cn[256];
+	int len;
+
+	if ((peer = SSL_get0_peer_certificate(ssl)) == NULL) {
+		snprintf(err, errlen, "peer sent no certificate");
+		return -1;
+	}
+	len = X509_NAME_get_text_by_NID(X509_get_subject_name(peer),
+	    NID_commonName, cn, sizeof(cn));
+	if (len <= 0 || (size_t)len != strlen(cn) || !tls_identity_valid(cn)) {
+		snprintf(err, errlen, "certificate has no usable common name "
+		    "(1 to %d characters of A-Z a-z 0-9 . _ - @)",
+		    IDENTITY_MAX - 1);
+		return -1;
+	}
+	if (spki_sha256(peer, spki_hash) == -1) {
+		snprintf(err, errlen, "cannot hash the peer's public key");
+		return -1;
+	}
+	memcpy(identity, cn, (size_t)len + 1);
+	return 0;
+}

@@ -1,0 +1,158 @@
+# Guard test library: hosts in network namespaces, a PKI, and the Guard
+# processes started on them. Sourced by demo.sh, the netns tests and
+# bench.sh. Everything made here is named after this shell's pid and
+# removed by lib_cleanup, which callers run from an EXIT trap.
+#
+#                     namespace $NS_SW: bridge "br0"
+#          .--------------------+---------------------.
+#          |                    |                     |
+#   $NS_S (server)        $NS_A (client a)      $NS_B (client b)
+#   eth0 198.18.0.1/24    eth0 198.18.0.2/24    eth0 198.18.0.3/24
+#        2001:db8::1/64        2001:db8::2/64        2001:db8::3/64
+#   gd0  100.64.0.1/24    gc0  (pushed)         gc0  (pushed)
+#        fd00:6400::1/64
+#
+# Only 198.18.0.0/15, 100.64.0.0/10, 2001:db8::/32 and fd00::/8 are used,
+# and only inside namespaces made here.
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+GUARDD=${GUARDD:-$TOP/build/guardd}
+TUNCLIENT=${TUNCLIENT:-$TOP/build/tunclient}
+PKI=$TOP/certs/guard-pki
+
+TAG=g$$
+NS_SW=$TAG-sw
+NS_S=$TAG-s
+NS_A=$TAG-a
+NS_B=$TAG-b
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/guard-test.XXXXXX")
+PORT=51820
+# Worker uids of each daemon: disjoint ranges so that queue budgets and
+# processes of one never mix with another's.
+UIDS_S=3100000000-3100009999
+UIDS_A=3100010000-3100010099
+UIDS_B=3100010100-3100010199
+
+LIB_PIDS=()
+LIB_NETNS=()
+
+say() { printf '%s\n' "$*"; }
+
+lib_cleanup() {
+	local pid ns i
+	for pid in "${LIB_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${LIB_PIDS[@]}"; do
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for ns in "${LIB_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+
+n() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+netns_add() {
+	ip netns add "$1"
+	LIB_NETNS+=("$1")
+	n "$1" ip link set lo up
+}
+
+# A host on the bridge: namespace $1, last address byte $2.
+host_add() {
+	local ns=$1 last=$2
+	netns_add "$ns"
+	ip link add eth0 netns "$ns" type veth peer name "p$last" netns "$NS_SW"
+	n "$NS_SW" ip link set "p$last" master br0 up
+	n "$ns" ip addr add "198.18.0.$last/24" dev eth0
+	n "$ns" ip addr add "2001:db8::$last/64" dev eth0 nodad
+	n "$ns" ip link set eth0 up
+}
+
+# The four namespaces of the picture above.
+topology_up() {
+	netns_add "$NS_SW"
+	n "$NS_SW" ip link add br0 type bridge
+	n "$NS_SW" ip link set br0 up
+	host_add "$NS_S" 1
+	host_add "$NS_A" 2
+	host_add "$NS_B" 3
+	# The server forwards between its clients.
+	n "$NS_S" sysctl -qw net.ipv4.ip_forward=1
+	n "$NS_S" sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
+pki_up() {
+	"$PKI" init "$WORK/pki" >/dev/null
+	"$PKI" server "$WORK/pki" server >/dev/null
+	"$PKI" client "$WORK/pki" alice >/dev/null
+	"$PKI" client "$WORK/pki" bob >/dev/null
+}
+
+# start_server [extra guardd flags...]: logs to $WORK/server.log
+start_server() {
+	n "$NS_S" "$GUARDD" -f --dev gd0 --port "$PORT" \
+		--pool4 100.64.0.0/24 --pool6 fd00:6400::/64 \
+		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/server.crt" \
+		--key "$WORK/pki/server.key" --worker-uids "$UIDS_S" \
+		--chroot "$WORK/empty" "$@" >>"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+	LIB_PIDS+=("$SERVER_PID")
+	wait_for "server listening" 50 \
+		n "$NS_S" sh -c "ss -ltn | grep -q ':$PORT '"
+}
+
+# start_client NS NAME UIDS [extra flags...]: logs to $WORK/NAME.log,
+# sets CLIENT_PID. Waits until the client has its tunnel address.
+start_client() {
+	local ns=$1 name=$2 uids=$3
+	shift 3
+	n "$ns" "$TUNCLIENT" -f --peer 198.18.0.1:"$PORT" --server-name server \
+		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/$name.crt" \
+		--key "$WORK/pki/$name.key" --dev gc0 --worker-uids "$uids" \
+		--chroot "$WORK/empty" "$@" >>"$WORK/$name.log" 2>&1 &
+	CLIENT_PID=$!
+	LIB_PIDS+=("$CLIENT_PID")
+}
+
+# wait_for WHAT TENTHS CMD...: poll CMD every 0.1 s, up to TENTHS times.
+wait_for() {
+	local what=$1 tries=$2 i
+	shift 2
+	for i in $(seq "$tries"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	say "timed out waiting for: $what"
+	return 1
+}
+
+tunnel_addr4() {
+	n "$1" ip -o -4 addr show dev gc0 2>/dev/null |
+		awk '{ split($4, a, "/"); print a[1]; exit }'
+}
+
+tunnel_addr6() {
+	n "$1" ip -o -6 addr show dev gc0 scope global 2>/dev/null |
+		awk '{ split($4, a, "/"); print a[1]; exit }'
+}
+
+wait_client_up() {
+	wait_for "tunnel address in $1" 100 \
+		sh -c "ip netns exec $1 ip -o -4 addr show dev gc0 | grep -q inet"
+}
+
+# The direct children of a pid.
+children_of() {
+	ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '
+}
+
+mkdir -p "$WORK/empty"
+chmod 0755 "$WORK/empty"
+chmod 0755 "$WORK"

@@ -1,0 +1,1408 @@
+/* Unit tests for common/conf.c: config file, flags, defaults and checks. */
+#include <sys/socket.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aead.h"
+#include "conf.h"
+
+static struct guard_conf C;
+static char err[CONF_ERR_MAX];
+
+#define SERVER_BASE \
+	"ca /etc/guard/ca.pem\n" \
+	"cert /etc/guard/server.pem\n" \
+	"key /etc/guard/server.key\n"
+
+#define CLIENT_BASE \
+	"ca /etc/guard/ca.pem\n" \
+	"cert /etc/guard/client.pem\n" \
+	"key /etc/guard/client.key\n"
+
+static int
+parse(int role, const char *text)
+{
+	conf_defaults(&C, role);
+	err[0] = '\0';
+	return conf_parse_text(&C, "guard.conf", text, strlen(text), err,
+	    sizeof(err));
+}
+
+/* text must fail, with an error that starts with want. */
+static void
+expect_error(int role, const char *text, const char *want)
+{
+	ck_assert_msg(parse(role, text) == -1, "accepted: %s", text);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+	    "error '%s' does not start with '%s'", err, want);
+}
+
+/* key value (one line) must fail for role, naming line 1 and the key. */
+static void
+expect_bad_value(int role, const char *key, const char *value)
+{
+	char text[CONF_MAX_LINE * 2], want[64];
+
+	snprintf(text, sizeof(text), "%s %s\n", key, value);
+	snprintf(want, sizeof(want), "guard.conf:1: %s: ", key);
+	expect_error(role, text, want);
+}
+
+static void
+expect_good_value(int role, const char *key, const char *value)
+{
+	char text[CONF_MAX_LINE * 2];
+
+	snprintf(text, sizeof(text), "%s %s\n", key, value);
+	ck_assert_msg(parse(role, text) == 0, "%s: %s", text, err);
+}
+
+static int
+check_conf(void)
+{
+	err[0] = '\0';
+	return conf_check(&C, err, sizeof(err));
+}
+
+/* conf_load with a NULL-terminated list of arguments after argv[0]. */
+static int
+load(int role, ...)
+{
+	char *argv[64];
+	int argc = 0, rc, saved = -1, devnull;
+	va_list ap;
+
+	argv[argc++] = (char *)(role == ROLE_SERVER ? "guardd" : "tunclient");
+	va_start(ap, role);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	/* -h prints usage to stdout; keep the test output clean. */
+	fflush(stdout);
+	if ((devnull = open("/dev/null", O_WRONLY)) != -1) {
+		saved = dup(STDOUT_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		close(devnull);
+	}
+	err[0] = '\0';
+	rc = conf_load(&C, role, argc, argv, err, sizeof(err));
+	fflush(stdout);
+	if (saved != -1) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
+	return rc;
+}
+
+/* A temporary config file with text; the caller unlinks path. */
+static void
+write_file(char *path, size_t len, const char *text)
+{
+	int fd;
+
+	snprintf(path, len, "/tmp/guard-test-conf.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static const char *
+fmt(const struct prefix *p)
+{
+	static char buf[PREFIX_STRLEN];
+
+	return prefix_fmt(p, buf, sizeof(buf));
+}
+
+/* ---- Defaults ----------------------------------------------------------- */
+
+START_TEST(defaults_server)
+{
+	conf_defaults(&C, ROLE_SERVER);
+	ck_assert_int_eq(C.role, ROLE_SERVER);
+	ck_assert_str_eq(C.dev, "gd0");
+	ck_assert_str_eq(C.chroot_dir, "/run/guard/empty");
+	ck_assert_uint_eq(C.worker_uid_first, 3000000000u);
+	ck_assert_uint_eq(C.worker_uid_last, 3000999999u);
+	ck_assert_int_eq(C.queue_depth, 8);
+	ck_assert_int_eq(C.port, GUARD_DEFAULT_PORT);
+	ck_assert_int_eq(C.mtu, GUARD_DEFAULT_MTU);
+	ck_assert_int_eq(C.cipher, CIPHER_AES256GCM);
+	ck_assert_int_eq(C.max_peers, GUARD_DEFAULT_MAX_PEERS);
+	ck_assert_int_eq(C.nlisten, 0);
+	ck_assert_int_eq(C.pool4.family, 0);
+	ck_assert_int_eq(C.pool6.family, 0);
+	ck_assert_int_eq(C.npush_route, 0);
+	ck_assert_int_eq(C.npush_dns, 0);
+	ck_assert_int_eq(C.foreground, 0);
+	ck_assert_int_eq(C.verbose, 0);
+	ck_assert_int_eq(C.configtest, 0);
+	ck_assert_str_eq(C.config_file, "");
+	ck_assert_str_eq(C.crl, "");
+}
+END_TEST
+
+START_TEST(defaults_client)
+{
+	conf_defaults(&C, ROLE_CLIENT);
+	ck_assert_int_eq(C.role, ROLE_CLIENT);
+	ck_assert_str_eq(C.dev, "gc0");
+	ck_assert_int_eq(C.peer_port, GUARD_DEFAULT_PORT);
+	ck_assert_str_eq(C.peer_host, "");
+	ck_assert_str_eq(C.server_name, "");
+	ck_assert_int_eq(C.queue_depth, 8);
+}
+END_TEST
+
+START_TEST(defaults_reset_everything)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, "port 4000\nlisten 198.18.0.1\n"),
+	    0);
+	conf_defaults(&C, ROLE_SERVER);
+	ck_assert_int_eq(C.port, GUARD_DEFAULT_PORT);
+	ck_assert_int_eq(C.nlisten, 0);
+}
+END_TEST
+
+/* ---- File syntax -------------------------------------------------------- */
+
+START_TEST(file_minimal_server)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\n"), 0);
+	ck_assert_str_eq(C.ca, "/etc/guard/ca.pem");
+	ck_assert_str_eq(C.cert, "/etc/guard/server.pem");
+	ck_assert_str_eq(C.key, "/etc/guard/server.key");
+	ck_assert_str_eq(fmt(&C.pool4), "100.64.0.0/24");
+	ck_assert_int_eq(check_conf(), 0);
+}
+END_TEST
+
+START_TEST(file_every_server_key)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "crl /etc/guard/crl.pem\n"
+	    "chroot /var/empty\n"
+	    "dev gd7\n"
+	    "foreground\n"
+	    "verbose\n"
+	    "verbose\n"
+	    "worker-uids 4000000-4009999\n"
+	    "queue-depth 16\n"
+	    "listen 198.18.0.1\n"
+	    "listen 2001:db8::1\n"
+	    "port 4443\n"
+	    "pool4 100.64.8.0/22\n"
+	    "pool6 fd00:8::/64\n"
+	    "mtu 1400\n"
+	    "cipher chacha20-poly1305\n"
+	    "max-peers 100\n"
+	    "push-route 198.18.0.0/15\n"
+	    "push-route 2001:db8::/32\n"
+	    "push-dns 198.18.0.53\n"
+	    "push-dns 2001:db8::53\n"), 0);
+	ck_assert_str_eq(C.crl, "/etc/guard/crl.pem");
+	ck_assert_str_eq(C.chroot_dir, "/var/empty");
+	ck_assert_str_eq(C.dev, "gd7");
+	ck_assert_int_eq(C.foreground, 1);
+	ck_assert_int_eq(C.verbose, 2);
+	ck_assert_uint_eq(C.worker_uid_first, 4000000);
+	ck_assert_uint_eq(C.worker_uid_last, 4009999);
+	ck_assert_int_eq(C.queue_depth, 16);
+	ck_assert_int_eq(C.nlisten, 2);
+	ck_assert_str_eq(C.listen[0], "198.18.0.1");
+	ck_assert_str_eq(C.listen[1], "2001:db8::1");
+	ck_assert_int_eq(C.port, 4443);
+	ck_assert_str_eq(fmt(&C.pool4), "100.64.8.0/22");
+	ck_assert_str_eq(fmt(&C.pool6), "fd00:8::/64");
+	ck_assert_int_eq(C.mtu, 1400);
+	ck_assert_int_eq(C.cipher, CIPHER_CHACHA20POLY1305);
+	ck_assert_int_eq(C.max_peers, 100);
+	ck_assert_int_eq(C.npush_route, 2);
+	ck_assert_str_eq(fmt(&C.push_route[1]), "2001:db8::/32");
+	ck_assert_int_eq(C.npush_dns, 2);
+	ck_assert_str_eq(fmt(&C.push_dns[0]), "198.18.0.53/32");
+	ck_assert_int_eq(check_conf(), 0);
+}
+END_TEST
+
+START_TEST(file_every_client_key)
+{
+	ck_assert_int_eq(parse(ROLE_CLIENT, CLIENT_BASE
+	    "peer vpn.example.org:4443\n"
+	    "server-name gw.example.org\n"
+	    "dev gc1\n"
+	    "crl /etc/guard/crl.pem\n"
+	    "chroot /var/empty\n"
+	    "worker-uids 5000-5001\n"
+	    "queue-depth 2\n"
+	    "foreground\n"
+	    "verbose\n"), 0);
+	ck_assert_str_eq(C.peer_host, "vpn.example.org");
+	ck_assert_int_eq(C.peer_port, 4443);
+	ck_assert_str_eq(C.server_name, "gw.example.org");
+	ck_assert_str_eq(C.dev, "gc1");
+	ck_assert_int_eq(check_conf(), 0);
+}
+END_TEST
+
+START_TEST(file_comments_and_blanks)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER,
+	    "# Guard server\n"
+	    "\n"
+	    "   \t  \n"
+	    "port 4000   # the control port\n"
+	    "\tmtu\t1400\t\n"
+	    "#port 5000\n"
+	    "dev gd1#no space needed\n"), 0);
+	ck_assert_int_eq(C.port, 4000);
+	ck_assert_int_eq(C.mtu, 1400);
+	ck_assert_str_eq(C.dev, "gd1");
+}
+END_TEST
+
+START_TEST(file_crlf_and_no_final_newline)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, "port 4000\r\nmtu 1400"), 0);
+	ck_assert_int_eq(C.port, 4000);
+	ck_assert_int_eq(C.mtu, 1400);
+}
+END_TEST
+
+START_TEST(file_empty)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, ""), 0);
+	ck_assert_int_eq(parse(ROLE_SERVER, "\n\n# nothing\n"), 0);
+	conf_defaults(&C, ROLE_SERVER);
+	ck_assert_int_eq(conf_parse_text(&C, "x", NULL, 0, err, sizeof(err)),
+	    0);
+}
+END_TEST
+
+START_TEST(file_quoted_value)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER,
+	    "ca \"/etc/guard/my ca.pem\"\n"
+	    "key \"/etc/guard/#hash.key\" # a comment\n"), 0);
+	ck_assert_str_eq(C.ca, "/etc/guard/my ca.pem");
+	ck_assert_str_eq(C.key, "/etc/guard/#hash.key");
+}
+END_TEST
+
+START_TEST(file_quoted_empty_value)
+{
+	expect_error(ROLE_SERVER, "ca \"\"\n", "guard.conf:1: ca: ");
+	ck_assert_ptr_nonnull(strstr(err, "empty"));
+}
+END_TEST
+
+START_TEST(file_unterminated_quote)
+{
+	expect_error(ROLE_SERVER, "port 4000\nca \"/etc/ca.pem\n",
+	    "guard.conf:2: unterminated quote");
+}
+END_TEST
+
+START_TEST(file_text_after_quote)
+{
+	expect_error(ROLE_SERVER, "ca \"/etc/ca\".pem\n", "guard.conf:1: ");
+	expect_error(ROLE_SERVER, "ca /etc/\"ca\"\n", "guard.conf:1: ");
+}
+END_TEST
+
+START_TEST(file_unknown_key)
+{
+	expect_error(ROLE_SERVER, "port 4000\n\n# x\nbogus 1\n",
+	    "guard.conf:4: unknown key 'bogus'");
+}
+END_TEST
+
+START_TEST(file_key_case_matters)
+{
+	expect_error(ROLE_SERVER, "Port 4000\n",
+	    "guard.conf:1: unknown key 'Port'");
+}
+END_TEST
+
+START_TEST(file_missing_value)
+{
+	expect_error(ROLE_SERVER, "mtu 1400\nport\n",
+	    "guard.conf:2: port: needs a value");
+	expect_error(ROLE_SERVER, "port # comment\n",
+	    "guard.conf:1: port: needs a value");
+}
+END_TEST
+
+START_TEST(file_value_on_switch)
+{
+	expect_error(ROLE_SERVER, "foreground yes\n",
+	    "guard.conf:1: foreground: takes no value");
+	expect_error(ROLE_SERVER, "\nverbose 2\n",
+	    "guard.conf:2: verbose: takes no value");
+}
+END_TEST
+
+START_TEST(file_two_values)
+{
+	expect_error(ROLE_SERVER, "ca /etc/my ca.pem\n",
+	    "guard.conf:1: ca: takes one value");
+	ck_assert_ptr_nonnull(strstr(err, "quote"));
+}
+END_TEST
+
+START_TEST(file_duplicate_key)
+{
+	expect_error(ROLE_SERVER, "port 4000\nmtu 1400\n\nport 4001\n",
+	    "guard.conf:4: port: given twice (first on line 1)");
+}
+END_TEST
+
+START_TEST(file_duplicate_switch)
+{
+	expect_error(ROLE_SERVER, "foreground\nforeground\n",
+	    "guard.conf:2: foreground: given twice (first on line 1)");
+}
+END_TEST
+
+START_TEST(file_duplicates_only_within_one_file)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, "port 4000\n"), 0);
+	ck_assert_int_eq(conf_parse_text(&C, "other.conf", "port 4001\n", 10,
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(C.port, 4001);
+}
+END_TEST
+
+START_TEST(file_too_many_listen)
+{
+	expect_error(ROLE_SERVER,
+	    "listen 198.18.0.1\nlisten 198.18.0.2\nlisten 198.18.0.3\n"
+	    "listen 198.18.0.4\nlisten 198.18.0.5\n",
+	    "guard.conf:5: listen: at most 4");
+}
+END_TEST
+
+START_TEST(file_too_many_push_route)
+{
+	char text[4096];
+	size_t n = 0;
+
+	for (int i = 0; i <= CTL_MAX_ROUTES; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "push-route 198.18.%d.0/24\n", i);
+	expect_error(ROLE_SERVER, text, "guard.conf:33: push-route: at most 32");
+}
+END_TEST
+
+START_TEST(file_too_many_push_dns)
+{
+	expect_error(ROLE_SERVER,
+	    "push-dns 198.18.0.1\npush-dns 198.18.0.2\npush-dns 198.18.0.3\n"
+	    "push-dns 2001:db8::4\npush-dns 2001:db8::5\n",
+	    "guard.conf:5: push-dns: at most 4");
+}
+END_TEST
+
+START_TEST(file_line_max_ok)
+{
+	char text[CONF_MAX_LINE + 2];
+
+	memset(text, ' ', CONF_MAX_LINE);
+	text[0] = '#';
+	text[CONF_MAX_LINE] = '\n';
+	text[CONF_MAX_LINE + 1] = '\0';
+	ck_assert_int_eq(parse(ROLE_SERVER, text), 0);
+}
+END_TEST
+
+START_TEST(file_line_too_long)
+{
+	char text[CONF_MAX_LINE + 32];
+
+	strcpy(text, "port 1\n");
+	memset(text + 7, '#', CONF_MAX_LINE + 1);
+	strcpy(text + 7 + CONF_MAX_LINE + 1, "\n");
+	expect_error(ROLE_SERVER, text,
+	    "guard.conf:2: line longer than 1024 bytes");
+}
+END_TEST
+
+START_TEST(file_nul_byte)
+{
+	static const char text[] = "port 4000\nmtu 1400\nca /etc\0/ca\n";
+
+	conf_defaults(&C, ROLE_SERVER);
+	ck_assert_int_eq(conf_parse_text(&C, "guard.conf", text,
+	    sizeof(text) - 1, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "guard.conf:3: NUL byte in line");
+}
+END_TEST
+
+START_TEST(file_control_char)
+{
+	expect_error(ROLE_SERVER, "port 4000\ndev gd\x1b" "0\n",
+	    "guard.conf:2: control character 0x1b");
+	expect_error(ROLE_SERVER, "port 4000\rmtu 1400\n",
+	    "guard.conf:1: control character 0x0d");
+}
+END_TEST
+
+START_TEST(file_too_large)
+{
+	size_t len = CONF_MAX_FILE + 1;
+	char *text = malloc(len);
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, '\n', len);
+	conf_defaults(&C, ROLE_SERVER);
+	ck_assert_int_eq(conf_parse_text(&C, "guard.conf", text, len, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "guard.conf: larger than"));
+	/* Exactly the limit is fine. */
+	ck_assert_int_eq(conf_parse_text(&C, "guard.conf", text, len - 1, err,
+	    sizeof(err)), 0);
+	free(text);
+}
+END_TEST
+
+START_TEST(file_needs_role)
+{
+	memset(&C, 0, sizeof(C));
+	ck_assert_int_eq(conf_parse_text(&C, "guard.conf", "port 1\n", 7, err,
+	    sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(file_error_stops_at_first)
+{
+	expect_error(ROLE_SERVER, "port 0\nbogus\n", "guard.conf:1: port: ");
+}
+END_TEST
+
+/* ---- Roles -------------------------------------------------------------- */
+
+START_TEST(role_server_key_in_client)
+{
+	expect_error(ROLE_CLIENT, "ca /x\npool4 100.64.0.0/24\n",
+	    "guard.conf:2: pool4 is a guardd option");
+	expect_error(ROLE_CLIENT, "push-route 198.18.0.0/15\n",
+	    "guard.conf:1: push-route is a guardd option");
+	expect_error(ROLE_CLIENT, "listen 198.18.0.1\n",
+	    "guard.conf:1: listen is a guardd option");
+	expect_error(ROLE_CLIENT, "port 4000\n",
+	    "guard.conf:1: port is a guardd option");
+	expect_error(ROLE_CLIENT, "cipher aes-256-gcm\n",
+	    "guard.conf:1: cipher is a guardd option");
+}
+END_TEST
+
+START_TEST(role_client_key_in_server)
+{
+	expect_error(ROLE_SERVER, "\npeer vpn.example.org\n",
+	    "guard.conf:2: peer is a tunclient option");
+	expect_error(ROLE_SERVER, "server-name vpn.example.org\n",
+	    "guard.conf:1: server-name is a tunclient option");
+}
+END_TEST
+
+START_TEST(role_cmdline_only_keys)
+{
+	expect_error(ROLE_SERVER, "config /etc/guard/other.conf\n",
+	    "guard.conf:1: config: only given on the command line");
+	expect_error(ROLE_SERVER, "help\n",
+	    "guard.conf:1: help: only given on the command line");
+	expect_error(ROLE_CLIENT, "check\n",
+	    "guard.conf:1: check: only given on the command line");
+}
+END_TEST
+
+/* ---- Values, key by key ------------------------------------------------- */
+
+START_TEST(value_port)
+{
+	expect_good_value(ROLE_SERVER, "port", "1");
+	expect_good_value(ROLE_SERVER, "port", "65535");
+	ck_assert_int_eq(C.port, 65535);
+	expect_bad_value(ROLE_SERVER, "port", "0");
+	expect_bad_value(ROLE_SERVER, "port", "65536");
+	expect_bad_value(ROLE_SERVER, "port", "abc");
+	expect_bad_value(ROLE_SERVER, "port", "80x");
+	expect_bad_value(ROLE_SERVER, "port", "+80");
+	expect_bad_value(ROLE_SERVER, "port", "-1");
+	expect_bad_value(ROLE_SERVER, "port", "0x50");
+	expect_bad_value(ROLE_SERVER, "port", "\" 80\"");
+	expect_bad_value(ROLE_SERVER, "port", "99999999999999999999999999");
+	expect_bad_value(ROLE_SERVER, "port", "\"\"");
+}
+END_TEST
+
+START_TEST(value_mtu)
+{
+	expect_good_value(ROLE_SERVER, "mtu", "1280");
+	expect_good_value(ROLE_SERVER, "mtu", "9000");
+	expect_bad_value(ROLE_SERVER, "mtu", "1279");
+	expect_bad_value(ROLE_SERVER, "mtu", "9001");
+	expect_bad_value(ROLE_SERVER, "mtu", "576");
+	expect_bad_value(ROLE_SERVER, "mtu", "1.5k");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+}
+END_TEST
+
+START_TEST(value_queue_depth)
+{
+	expect_good_value(ROLE_SERVER, "queue-depth", "2");
+	expect_good_value(ROLE_CLIENT, "queue-depth", "64");
+	expect_bad_value(ROLE_SERVER, "queue-depth", "1");
+	expect_bad_value(ROLE_SERVER, "queue-depth", "65");
+	ck_assert_ptr_nonnull(strstr(err, "2..64"));
+}
+END_TEST
+
+START_TEST(value_max_peers)
+{
+	expect_good_value(ROLE_SERVER, "max-peers", "1");
+	expect_good_value(ROLE_SERVER, "max-peers", "4096");
+	expect_bad_value(ROLE_SERVER, "max-peers", "0");
+	expect_bad_value(ROLE_SERVER, "max-peers", "4097");
+}
+END_TEST
+
+START_TEST(value_worker_uids)
+{
+	expect_good_value(ROLE_SERVER, "worker-uids", "1-4294967294");
+	ck_assert_uint_eq(C.worker_uid_first, 1);
+	ck_assert_uint_eq(C.worker_uid_last, 4294967294u);
+	expect_good_value(ROLE_SERVER, "worker-uids", "7-7");
+	expect_bad_value(ROLE_SERVER, "worker-uids", "0-10");
+	expect_bad_value(ROLE_SERVER, "worker-uids", "10-5");
+	ck_assert_ptr_nonnull(strstr(err, "FIRST"));
+	expect_bad_value(ROLE_SERVER, "worker-uids", "1-4294967295");
+	expect_bad_value(ROLE_SERVER, "worker-uids", "5000");
+	expect_bad_value(ROLE_SERVER, "worker-uids", "5000-");
+	expect_bad_value(ROLE_SERVER, "worker-uids", "-5000");
+	expect_bad_value(ROLE_SERVER, "worker-uids", "1-2-3");
+	expect_bad_value(ROLE_SERVER, "worker-uids", "a-b");
+	expect_bad_value(ROLE_SERVER, "worker-uids",
+	    "111111111111111111111111111111-2");
+}
+END_TEST
+
+START_TEST(value_dev)
+{
+	expect_good_value(ROLE_SERVER, "dev", "g");
+	expect_good_value(ROLE_SERVER, "dev", "guard_tun.0-a");
+	expect_good_value(ROLE_SERVER, "dev", "abcdefghijklmno");
+	expect_bad_value(ROLE_SERVER, "dev", "abcdefghijklmnop");
+	expect_bad_value(ROLE_SERVER, "dev", "\"\"");
+	expect_bad_value(ROLE_SERVER, "dev", "gd/0");
+	expect_bad_value(ROLE_SERVER, "dev", "\"gd 0\"");
+	expect_bad_value(ROLE_SERVER, "dev", ".");
+	expect_bad_value(ROLE_SERVER, "dev", "..");
+	expect_bad_value(ROLE_SERVER, "dev", "gd:0");
+}
+END_TEST
+
+START_TEST(value_paths)
+{
+	char big[PATH_MAX + 16];
+
+	expect_good_value(ROLE_SERVER, "ca", "relative/ca.pem");
+	expect_good_value(ROLE_SERVER, "crl", "/etc/guard/crl.pem");
+	expect_bad_value(ROLE_SERVER, "cert", "\"\"");
+	expect_bad_value(ROLE_SERVER, "chroot", "run/guard");
+	ck_assert_ptr_nonnull(strstr(err, "absolute"));
+	/* Longer than PATH_MAX, but within a line: needs a longer line. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	conf_defaults(&C, ROLE_SERVER);
+	char why[CONF_ERR_MAX];
+	/* Through the command line, where no line limit applies. */
+	char flag[] = "--key";
+	char *argv[] = { (char *)"guardd", flag, big, NULL };
+	ck_assert_int_eq(conf_load(&C, ROLE_SERVER, 3, argv, why,
+	    sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "--key: the path is longer"));
+}
+END_TEST
+
+START_TEST(value_pool4)
+{
+	expect_good_value(ROLE_SERVER, "pool4", "100.64.0.0/16");
+	expect_good_value(ROLE_SERVER, "pool4", "100.64.0.0/30");
+	expect_bad_value(ROLE_SERVER, "pool4", "100.64.0.0/15");
+	ck_assert_ptr_nonnull(strstr(err, "/16../30"));
+	expect_bad_value(ROLE_SERVER, "pool4", "100.64.0.0/31");
+	expect_bad_value(ROLE_SERVER, "pool4", "100.64.0.1");
+	expect_bad_value(ROLE_SERVER, "pool4", "fd00::/64");
+	ck_assert_ptr_nonnull(strstr(err, "IPv4"));
+	expect_bad_value(ROLE_SERVER, "pool4", "100.64.0.1/24");
+	ck_assert_str_eq(err, "guard.conf:1: pool4: host bits set in "
+	    "'100.64.0.1/24' (did you mean 100.64.0.0/24?)");
+	expect_bad_value(ROLE_SERVER, "pool4", "100.64.0.0/33");
+	ck_assert_str_eq(err, "guard.conf:1: pool4: bad prefix length in "
+	    "'100.64.0.0/33' (0..32 for IPv4)");
+	expect_bad_value(ROLE_SERVER, "pool4", "junk");
+}
+END_TEST
+
+START_TEST(value_pool6)
+{
+	expect_good_value(ROLE_SERVER, "pool6", "fd00::/8");
+	expect_good_value(ROLE_SERVER, "pool6", "fd00:1::/64");
+	expect_good_value(ROLE_SERVER, "pool6", "fd00::/120");
+	expect_bad_value(ROLE_SERVER, "pool6", "fc00::/7");
+	expect_bad_value(ROLE_SERVER, "pool6", "fd00::/121");
+	expect_bad_value(ROLE_SERVER, "pool6", "100.64.0.0/24");
+	expect_bad_value(ROLE_SERVER, "pool6", "fd00::1/64");
+}
+END_TEST
+
+START_TEST(value_cipher)
+{
+	expect_good_value(ROLE_SERVER, "cipher", "aes-256-gcm");
+	ck_assert_int_eq(C.cipher, CIPHER_AES256GCM);
+	expect_good_value(ROLE_SERVER, "cipher", "chacha20-poly1305");
+	ck_assert_int_eq(C.cipher, CIPHER_CHACHA20POLY1305);
+	expect_bad_value(ROLE_SERVER, "cipher", "AES-256-GCM");
+	expect_bad_value(ROLE_SERVER, "cipher", "aes-128-gcm");
+	ck_assert_ptr_nonnull(strstr(err, "chacha20-poly1305"));
+}
+END_TEST
+
+START_TEST(value_cipher_names_match_aead)
+{
+	/* The config and the data channel use the same names. */
+	ck_assert_int_eq(cipher_from_name("aes-256-gcm"), CIPHER_AES256GCM);
+	ck_assert_int_eq(cipher_from_name("chacha20-poly1305"),
+	    CIPHER_CHACHA20POLY1305);
+}
+END_TEST
+
+START_TEST(value_listen)
+{
+	expect_good_value(ROLE_SERVER, "listen", "198.18.0.1");
+	expect_good_value(ROLE_SERVER, "listen", "::");
+	expect_good_value(ROLE_SERVER, "listen", "2001:DB8:0::1");
+	ck_assert_str_eq(C.listen[0], "2001:db8::1");
+	expect_bad_value(ROLE_SERVER, "listen", "198.18.0.0/15");
+	expect_bad_value(ROLE_SERVER, "listen", "vpn.example.org");
+	expect_bad_value(ROLE_SERVER, "listen", "[2001:db8::1]");
+	expect_error(ROLE_SERVER, "listen 198.18.0.1\nlisten 198.18.0.1\n",
+	    "guard.conf:2: listen: 198.18.0.1 is listed twice");
+}
+END_TEST
+
+START_TEST(value_push_route)
+{
+	expect_good_value(ROLE_SERVER, "push-route", "0.0.0.0/0");
+	expect_good_value(ROLE_SERVER, "push-route", "198.18.0.7");
+	ck_assert_str_eq(fmt(&C.push_route[0]), "198.18.0.7/32");
+	expect_bad_value(ROLE_SERVER, "push-route", "198.18.0.1/15");
+	expect_bad_value(ROLE_SERVER, "push-route", "198.18.0.0/");
+	expect_error(ROLE_SERVER,
+	    "push-route 198.18.0.0/15\npush-route 198.18.0.0/15\n",
+	    "guard.conf:2: push-route: 198.18.0.0/15 is listed twice");
+}
+END_TEST
+
+START_TEST(value_push_dns)
+{
+	expect_good_value(ROLE_SERVER, "push-dns", "2001:db8::53");
+	expect_bad_value(ROLE_SERVER, "push-dns", "2001:db8::/64");
+	expect_bad_value(ROLE_SERVER, "push-dns", "dns.example.org");
+}
+END_TEST
+
+START_TEST(value_peer_forms)
+{
+	expect_good_value(ROLE_CLIENT, "peer", "vpn.example.org");
+	ck_assert_str_eq(C.peer_host, "vpn.example.org");
+	ck_assert_int_eq(C.peer_port, GUARD_DEFAULT_PORT);
+	expect_good_value(ROLE_CLIENT, "peer", "vpn.example.org:443");
+	ck_assert_int_eq(C.peer_port, 443);
+	expect_good_value(ROLE_CLIENT, "peer", "198.18.0.1:4000");
+	ck_assert_str_eq(C.peer_host, "198.18.0.1");
+	expect_good_value(ROLE_CLIENT, "peer", "[2001:db8::1]:4000");
+	ck_assert_str_eq(C.peer_host, "2001:db8::1");
+	ck_assert_int_eq(C.peer_port, 4000);
+	expect_good_value(ROLE_CLIENT, "peer", "[2001:db8::1]");
+	ck_assert_int_eq(C.peer_port, GUARD_DEFAULT_PORT);
+	expect_good_value(ROLE_CLIENT, "peer", "2001:db8::1");
+	ck_assert_str_eq(C.peer_host, "2001:db8::1");
+	expect_good_value(ROLE_CLIENT, "peer", "gw-1.example.org.");
+	expect_good_value(ROLE_CLIENT, "peer", "localhost");
+}
+END_TEST
+
+START_TEST(value_peer_bad)
+{
+	expect_bad_value(ROLE_CLIENT, "peer", "vpn.example.org:");
+	expect_bad_value(ROLE_CLIENT, "peer", "vpn.example.org:0");
+	expect_bad_value(ROLE_CLIENT, "peer", "vpn.example.org:65536");
+	expect_bad_value(ROLE_CLIENT, "peer", "vpn.example.org:http");
+	expect_bad_value(ROLE_CLIENT, "peer", ":4000");
+	expect_bad_value(ROLE_CLIENT, "peer", "[2001:db8::1");
+	expect_bad_value(ROLE_CLIENT, "peer", "[2001:db8::1]x");
+	expect_bad_value(ROLE_CLIENT, "peer", "[198.18.0.1]:4000");
+	expect_bad_value(ROLE_CLIENT, "peer", "[vpn.example.org]:4000");
+	expect_bad_value(ROLE_CLIENT, "peer", "2001:db8::g");
+	expect_bad_value(ROLE_CLIENT, "peer", "vpn_example.org");
+	expect_bad_value(ROLE_CLIENT, "peer", "vpn..example.org");
+	expect_bad_value(ROLE_CLIENT, "peer", ".example.org");
+	expect_bad_value(ROLE_CLIENT, "peer", "-vpn.example.org");
+	expect_bad_value(ROLE_CLIENT, "peer", "vpn-.example.org");
+	expect_bad_value(ROLE_CLIENT, "peer", "300.1.2.3");
+	expect_bad_value(ROLE_CLIENT, "peer", "user@vpn.example.org");
+	expect_bad_value(ROLE_CLIENT, "peer", "[]:4000");
+}
+END_TEST
+
+START_TEST(value_peer_oversized)
+{
+	char host[400], label[70];
+
+	memset(label, 'a', 64);
+	label[64] = '\0';
+	expect_bad_value(ROLE_CLIENT, "peer", label);	/* label of 64 */
+	label[63] = '\0';
+	expect_good_value(ROLE_CLIENT, "peer", label);
+	memset(host, 'a', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	for (size_t i = 50; i < sizeof(host) - 1; i += 50)
+		host[i] = '.';
+	expect_bad_value(ROLE_CLIENT, "peer", host);
+}
+END_TEST
+
+START_TEST(value_server_name)
+{
+	expect_good_value(ROLE_CLIENT, "server-name", "gw.example.org");
+	expect_good_value(ROLE_CLIENT, "server-name", "2001:db8::1");
+	expect_bad_value(ROLE_CLIENT, "server-name", "\"gw example\"");
+	expect_bad_value(ROLE_CLIENT, "server-name", "\"\"");
+}
+END_TEST
+
+/* ---- conf_check --------------------------------------------------------- */
+
+START_TEST(check_server_requires_ca_cert_key)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, "cert /c\nkey /k\n"
+	    "pool4 100.64.0.0/24\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ca is missing"));
+	ck_assert_ptr_nonnull(strstr(err, "--ca PATH"));
+	ck_assert_int_eq(parse(ROLE_SERVER, "ca /c\nkey /k\n"
+	    "pool4 100.64.0.0/24\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cert is missing"));
+	ck_assert_int_eq(parse(ROLE_SERVER, "ca /c\ncert /k\n"
+	    "pool4 100.64.0.0/24\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "key is missing"));
+}
+END_TEST
+
+START_TEST(check_server_requires_pool)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "pool4"));
+	ck_assert_ptr_nonnull(strstr(err, "pool6"));
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE "pool6 fd00::/64\n"),
+	    0);
+	ck_assert_int_eq(check_conf(), 0);
+}
+END_TEST
+
+START_TEST(check_client_requires_peer)
+{
+	ck_assert_int_eq(parse(ROLE_CLIENT, CLIENT_BASE), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "peer is missing"));
+	ck_assert_int_eq(parse(ROLE_CLIENT, "peer vpn.example.org\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ca is missing"));
+}
+END_TEST
+
+START_TEST(check_pool_overlaps_route)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\npush-route 198.18.0.0/15\n"
+	    "push-route 100.64.0.0/10\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err,
+	    "push-route 100.64.0.0/10 overlaps pool4 100.64.0.0/24"));
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool6 fd00:1::/64\npush-route fd00::/8\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "pool6"));
+	/* The default route contains every pool. */
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\npush-route 0.0.0.0/0\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+}
+END_TEST
+
+START_TEST(check_routes_of_other_family_ok)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\npush-route ::/0\n"
+	    "push-route 100.64.1.0/24\n"), 0);
+	ck_assert_int_eq(check_conf(), 0);
+}
+END_TEST
+
+START_TEST(check_worker_uid_range)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\nworker-uids 5000-5199\nmax-peers 100\n"),
+	    0);
+	ck_assert_int_eq(check_conf(), 0);
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\nworker-uids 5000-5198\nmax-peers 100\n"),
+	    0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "worker-uids"));
+	ck_assert_ptr_nonnull(strstr(err, "max-peers"));
+	ck_assert_ptr_nonnull(strstr(err, "199"));
+	/* The default range is too small for nothing. */
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\nmax-peers 4096\n"), 0);
+	ck_assert_int_eq(check_conf(), 0);
+}
+END_TEST
+
+START_TEST(check_client_needs_two_uids)
+{
+	ck_assert_int_eq(parse(ROLE_CLIENT, CLIENT_BASE
+	    "peer vpn.example.org\nworker-uids 5000-5000\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "worker-uids"));
+}
+END_TEST
+
+START_TEST(check_hand_built_values)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\n"), 0);
+	C.mtu = 100;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "mtu"));
+	C.mtu = GUARD_DEFAULT_MTU;
+	C.queue_depth = 0;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "queue-depth"));
+	C.queue_depth = 8;
+	C.cipher = 99;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cipher"));
+	C.cipher = CIPHER_AES256GCM;
+	C.pool4.plen = 8;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "pool4"));
+	C.pool4.plen = 24;
+	C.chroot_dir[0] = '\0';
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "chroot"));
+	ck_assert_int_eq(conf_check(NULL, err, sizeof(err)), -1);
+}
+END_TEST
+
+/* ---- conf_load: files and flags ----------------------------------------- */
+
+START_TEST(load_flags_only_server)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--ca", "/c", "--cert", "/e",
+	    "--key", "/k", "--pool4", "100.64.0.0/24", "-f", "-vv", NULL), 0);
+	ck_assert_int_eq(C.foreground, 1);
+	ck_assert_int_eq(C.verbose, 2);
+	ck_assert_str_eq(fmt(&C.pool4), "100.64.0.0/24");
+}
+END_TEST
+
+START_TEST(load_flags_only_client)
+{
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org:4000",
+	    "--ca=/c", "--cert", "/e", "--key", "/k", NULL), 0);
+	ck_assert_str_eq(C.peer_host, "vpn.example.org");
+	ck_assert_int_eq(C.peer_port, 4000);
+	ck_assert_str_eq(C.server_name, "vpn.example.org");
+}
+END_TEST
+
+START_TEST(load_server_name_wins_over_peer)
+{
+	ck_assert_int_eq(load(ROLE_CLIENT, "--server-name", "gw.example.org",
+	    "--peer", "198.18.0.1", "--ca", "/c", "--cert", "/e", "--key",
+	    "/k", NULL), 0);
+	ck_assert_str_eq(C.server_name, "gw.example.org");
+}
+END_TEST
+
+START_TEST(load_file_then_flags_win)
+{
+	char path[64];
+
+	write_file(path, sizeof(path), SERVER_BASE
+	    "pool4 100.64.0.0/24\nport 4000\nmtu 1400\ndev gd3\n");
+	int rc = load(ROLE_SERVER, "-c", path, "--port", "5000", NULL);
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.port, 5000);
+	ck_assert_int_eq(C.mtu, 1400);
+	ck_assert_str_eq(C.dev, "gd3");
+	ck_assert_str_eq(C.config_file, path);
+}
+END_TEST
+
+START_TEST(load_flags_before_config_still_win)
+{
+	char path[64];
+
+	write_file(path, sizeof(path), SERVER_BASE
+	    "pool4 100.64.0.0/24\nport 4000\n");
+	int rc = load(ROLE_SERVER, "--port", "5000", "--config", path, NULL);
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.port, 5000);
+}
+END_TEST
+
+START_TEST(load_flag_list_replaces_file_list)
+{
+	char path[64];
+
+	write_file(path, sizeof(path), SERVER_BASE
+	    "pool4 100.64.0.0/24\n"
+	    "push-route 198.18.0.0/16\npush-route 198.19.0.0/16\n"
+	    "push-dns 198.18.0.53\n"
+	    "listen 198.18.0.1\n");
+	int rc = load(ROLE_SERVER, "-c", path, "--push-route", "2001:db8::/32",
+	    "--push-route", "198.18.7.0/24", NULL);
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.npush_route, 2);
+	ck_assert_str_eq(fmt(&C.push_route[0]), "2001:db8::/32");
+	ck_assert_str_eq(fmt(&C.push_route[1]), "198.18.7.0/24");
+	/* Lists not given as flags stay as the file has them. */
+	ck_assert_int_eq(C.npush_dns, 1);
+	ck_assert_int_eq(C.nlisten, 1);
+}
+END_TEST
+
+START_TEST(load_verbose_flags_replace_file)
+{
+	char path[64];
+
+	write_file(path, sizeof(path), SERVER_BASE
+	    "pool4 100.64.0.0/24\nverbose\nverbose\nverbose\n");
+	int rc = load(ROLE_SERVER, "-c", path, "-v", NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.verbose, 1);
+	rc = load(ROLE_SERVER, "-c", path, NULL);
+	unlink(path);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(C.verbose, 3);
+}
+END_TEST
+
+START_TEST(load_file_error_has_file_and_line)
+{
+	char path[64], want[128];
+
+	write_file(path, sizeof(path), SERVER_BASE "pool4 100.64.0.0/24\n"
+	    "\n# comment\nmtu 100\n");
+	int rc = load(ROLE_SERVER, "-c", path, NULL);
+	unlink(path);
+	ck_assert_int_eq(rc, -1);
+	snprintf(want, sizeof(want), "%s:7: mtu: ", path);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+}
+END_TEST
+
+START_TEST(load_missing_file)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "-c",
+	    "/nonexistent/guard-test.conf", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/guard-test.conf: "
+	    "cannot open"));
+}
+END_TEST
+
+START_TEST(load_directory_as_file)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "-c", "/tmp", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "directory"));
+}
+END_TEST
+
+START_TEST(load_oversized_file)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/guard-test-conf.XXXXXX");
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_int_eq(ftruncate(fd, CONF_MAX_FILE + 1), 0);
+	close(fd);
+	int rc = load(ROLE_SERVER, "-c", path, NULL);
+	unlink(path);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(strstr(err, "larger than"));
+}
+END_TEST
+
+START_TEST(load_parse_file_directly)
+{
+	char path[64];
+
+	write_file(path, sizeof(path), "port 4000\n");
+	conf_defaults(&C, ROLE_SERVER);
+	int rc = conf_parse_file(&C, path, err, sizeof(err));
+	unlink(path);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(C.port, 4000);
+	ck_assert_int_eq(conf_parse_file(&C, "", err, sizeof(err)), -1);
+	ck_assert_int_eq(conf_parse_file(&C, NULL, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(load_config_twice)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "-c", "/a", "-c", "/b", NULL), -1);
+	ck_assert_str_eq(err, "--config: given twice");
+}
+END_TEST
+
+START_TEST(load_config_empty)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--config=", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--config: "));
+}
+END_TEST
+
+START_TEST(load_config_missing_value)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "-c", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--config: needs a value"));
+}
+END_TEST
+
+START_TEST(load_unknown_flag)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--bogus", NULL), -1);
+	ck_assert_str_eq(err, "unknown option '--bogus'; see --help");
+	ck_assert_int_eq(load(ROLE_SERVER, "--bogus=1", NULL), -1);
+	ck_assert_str_eq(err, "unknown option '--bogus'; see --help");
+	ck_assert_int_eq(load(ROLE_SERVER, "-x", NULL), -1);
+	ck_assert_str_eq(err, "unknown option '-x'; see --help");
+}
+END_TEST
+
+START_TEST(load_flag_missing_value)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--port", NULL), -1);
+	ck_assert_str_eq(err, "--port: needs a value: --port N");
+}
+END_TEST
+
+START_TEST(load_value_on_switch)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--foreground=yes", NULL), -1);
+	ck_assert_str_eq(err, "--foreground: takes no value");
+}
+END_TEST
+
+START_TEST(load_bad_flag_value)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--port", "0", NULL), -1);
+	ck_assert_str_eq(err, "--port: 0 is out of range 1..65535");
+	ck_assert_int_eq(load(ROLE_SERVER, "--pool4", "100.64.0.1/24", NULL),
+	    -1);
+	ck_assert_str_eq(err, "--pool4: host bits set in '100.64.0.1/24' "
+	    "(did you mean 100.64.0.0/24?)");
+}
+END_TEST
+
+START_TEST(load_duplicate_flag)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--port", "1", "--port", "2", NULL),
+	    -1);
+	ck_assert_str_eq(err, "--port: given twice");
+}
+END_TEST
+
+START_TEST(load_wrong_role_flag)
+{
+	ck_assert_int_eq(load(ROLE_CLIENT, "--pool4", "100.64.0.0/24", NULL),
+	    -1);
+	ck_assert_str_eq(err,
+	    "--pool4: pool4 is a guardd option, not for tunclient");
+	ck_assert_int_eq(load(ROLE_SERVER, "--peer", "vpn.example.org", NULL),
+	    -1);
+	ck_assert_str_eq(err,
+	    "--peer: peer is a tunclient option, not for guardd");
+}
+END_TEST
+
+START_TEST(load_positional_argument)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "-f", "stray", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unexpected argument 'stray'"));
+	ck_assert_int_eq(load(ROLE_SERVER, "stray", "-f", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unexpected argument 'stray'"));
+}
+END_TEST
+
+START_TEST(load_help)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "-h", NULL), 1);
+	ck_assert_int_eq(load(ROLE_CLIENT, "--help", NULL), 1);
+	/* Help wins over a config file that would fail. */
+	ck_assert_int_eq(load(ROLE_SERVER, "-c", "/nonexistent", "-h", NULL),
+	    1);
+}
+END_TEST
+
+START_TEST(load_check_switch)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "-n", "--ca", "/c", "--cert", "/e",
+	    "--key", "/k", "--pool6", "fd00::/64", NULL), 0);
+	ck_assert_int_eq(C.configtest, 1);
+}
+END_TEST
+
+START_TEST(load_runs_conf_check)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ca is missing"));
+	ck_assert_int_eq(load(ROLE_CLIENT, NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "peer is missing"));
+}
+END_TEST
+
+START_TEST(load_repeatedly)
+{
+	/* getopt is reset between calls: the same argv parses the same. */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(load(ROLE_SERVER, "--port", "1", "--bogus",
+		    NULL), -1);
+		ck_assert_int_eq(load(ROLE_SERVER, "--ca", "/c", "--cert",
+		    "/e", "--key", "/k", "--pool4", "100.64.0.0/24",
+		    "--port", "7", NULL), 0);
+		ck_assert_int_eq(C.port, 7);
+	}
+}
+END_TEST
+
+START_TEST(load_bad_role)
+{
+	char *argv[] = { (char *)"x", NULL };
+
+	ck_assert_int_eq(conf_load(&C, 3, 1, argv, err, sizeof(err)), -1);
+}
+END_TEST
+
+/* ---- Usage -------------------------------------------------------------- */
+
+static char *
+usage_text(int role)
+{
+	static char buf[8192];
+	FILE *fp = fmemopen(buf, sizeof(buf), "w");
+
+	ck_assert_ptr_nonnull(fp);
+	conf_usage(role, fp);
+	fclose(fp);
+	return buf;
+}
+
+START_TEST(usage_server)
+{
+	const char *u = usage_text(ROLE_SERVER);
+
+	ck_assert_ptr_nonnull(strstr(u, "usage: guardd"));
+	ck_assert_ptr_nonnull(strstr(u, "--pool4 PREFIX"));
+	ck_assert_ptr_nonnull(strstr(u, "-c, --config FILE"));
+	ck_assert_ptr_nonnull(strstr(u, "(default gd0)"));
+	ck_assert_ptr_nonnull(strstr(u, "(default 51820)"));
+	ck_assert_ptr_null(strstr(u, "--peer"));
+	ck_assert_ptr_null(strstr(u, "--server-name"));
+}
+END_TEST
+
+START_TEST(usage_client)
+{
+	const char *u = usage_text(ROLE_CLIENT);
+
+	ck_assert_ptr_nonnull(strstr(u, "usage: tunclient"));
+	ck_assert_ptr_nonnull(strstr(u, "--peer HOST[:PORT]"));
+	ck_assert_ptr_nonnull(strstr(u, "(default gc0)"));
+	ck_assert_ptr_null(strstr(u, "--pool4"));
+	ck_assert_ptr_null(strstr(u, "--mtu"));
+}
+END_TEST
+
+START_TEST(usage_lists_every_key)
+{
+	/* Every key in the usage text is also found by the parser. */
+	static const char *const server[] = {
+		"ca", "cert", "chroot", "cipher", "crl", "dev", "foreground",
+		"key", "listen", "max-peers", "mtu", "pool4", "pool6", "port",
+		"push-dns", "push-route", "queue-depth", "verbose",
+		"worker-uids",
+	};
+	const char *u = usage_text(ROLE_SERVER);
+
+	for (size_t i = 0; i < sizeof(server) / sizeof(server[0]); i++) {
+		char flag[64], text[64];
+		snprintf(flag, sizeof(flag), "--%s", server[i]);
+		ck_assert_msg(strstr(u, flag) != NULL, "%s", flag);
+		/* Not "unknown key": the sorted lookup finds it. */
+		snprintf(text, sizeof(text), "%s\n", server[i]);
+		parse(ROLE_SERVER, text);
+		ck_assert_msg(strstr(err, "unknown") == NULL, "%s", err);
+	}
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc;
+
+	tc = tcase_create("defaults");
+	tcase_add_test(tc, defaults_server);
+	tcase_add_test(tc, defaults_client);
+	tcase_add_test(tc, defaults_reset_everything);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("file");
+	tcase_add_test(tc, file_minimal_server);
+	tcase_add_test(tc, file_every_server_key);
+	tcase_add_test(tc, file_every_client_key);
+	tcase_add_test(tc, file_comments_and_blanks);
+	tcase_add_test(tc, file_crlf_and_no_final_newline);
+	tcase_add_test(tc, file_empty);
+	tcase_add_test(tc, file_quoted_value);
+	tcase_add_test(tc, file_quoted_empty_value);
+	tcase_add_test(tc, file_unterminated_quote);
+	tcase_add_test(tc, file_text_after_quote);
+	tcase_add_test(tc, file_unknown_key);
+	tcase_add_test(tc, file_key_case_matters);
+	tcase_add_test(tc, file_missing_value);
+	tcase_add_test(tc, file_value_on_switch);
+	tcase_add_test(tc, file_two_values);
+	tcase_add_test(tc, file_duplicate_key);
+	tcase_add_test(tc, file_duplicate_switch);
+	tcase_add_test(tc, file_duplicates_only_within_one_file);
+	tcase_add_test(tc, file_too_many_listen);
+	tcase_add_test(tc, file_too_many_push_route);
+	tcase_add_test(tc, file_too_many_push_dns);
+	tcase_add_test(tc, file_line_max_ok);
+	tcase_add_test(tc, file_line_too_long);
+	tcase_add_test(tc, file_nul_byte);
+	tcase_add_test(tc, file_control_char);
+	tcase_add_test(tc, file_too_large);
+	tcase_add_test(tc, file_needs_role);
+	tcase_add_test(tc, file_error_stops_at_first);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("roles");
+	tcase_add_test(tc, role_server_key_in_client);
+	tcase_add_test(tc, role_client_key_in_server);
+	tcase_add_test(tc, role_cmdline_only_keys);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("values");
+	tcase_add_test(tc, value_port);
+	tcase_add_test(tc, value_mtu);
+	tcase_add_test(tc, value_queue_depth);
+	tcase_add_test(tc, value_max_peers);
+	tcase_add_test(tc, value_worker_uids);
+	tcase_add_test(tc, value_dev);
+	tcase_add_test(tc, value_paths);
+	tcase_add_test(tc, value_pool4);
+	tcase_add_test(tc, value_pool6);
+	tcase_add_test(tc, value_cipher);
+	tcase_add_test(tc, value_cipher_names_match_aead);
+	tcase_add_test(tc, value_listen);
+	tcase_add_test(tc, value_push_route);
+	tcase_add_test(tc, value_push_dns);
+	tcase_add_test(tc, value_peer_forms);
+	tcase_add_test(tc, value_peer_bad);
+	tcase_add_test(tc, value_peer_oversized);
+	tcase_add_test(tc, value_server_name);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("check");
+	tcase_add_test(tc, check_server_requires_ca_cert_key);
+	tcase_add_test(tc, check_server_requires_pool);
+	tcase_add_test(tc, check_client_requires_peer);
+	tcase_add_test(tc, check_pool_overlaps_route);
+	tcase_add_test(tc, check_routes_of_other_family_ok);
+	tcase_add_test(tc, check_worker_uid_range);
+	tcase_add_test(tc, check_client_needs_two_uids);
+	tcase_add_test(tc, check_hand_built_values);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("load");
+	tcase_add_test(tc, load_flags_only_server);
+	tcase_add_test(tc, load_flags_only_client);
+	tcase_add_test(tc, load_server_name_wins_over_peer);
+	tcase_add_test(tc, load_file_then_flags_win);
+	tcase_add_test(tc, load_flags_before_config_still_win);
+	tcase_add_test(tc, load_flag_list_replaces_file_list);
+	tcase_add_test(tc, load_verbose_flags_replace_file);
+	tcase_add_test(tc, load_file_error_has_file_and_line);
+	tcase_add_test(tc, load_missing_file);
+	tcase_add_test(tc, load_directory_as_file);
+	tcase_add_test(tc, load_oversized_file);
+	tcase_add_test(tc, load_parse_file_directly);
+	tcase_add_test(tc, load_config_twice);
+	tcase_add_test(tc, load_config_empty);
+	tcase_add_test(tc, load_config_missing_value);
+	tcase_add_test(tc, load_unknown_flag);
+	tcase_add_test(tc, load_flag_missing_value);
+	tcase_add_test(tc, load_value_on_switch);
+	tcase_add_test(tc, load_bad_flag_value);
+	tcase_add_test(tc, load_duplicate_flag);
+	tcase_add_test(tc, load_wrong_role_flag);
+	tcase_add_test(tc, load_positional_argument);
+	tcase_add_test(tc, load_help);
+	tcase_add_test(tc, load_check_switch);
+	tcase_add_test(tc, load_runs_conf_check);
+	tcase_add_test(tc, load_repeatedly);
+	tcase_add_test(tc, load_bad_role);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("usage");
+	tcase_add_test(tc, usage_server);
+	tcase_add_test(tc, usage_client);
+	tcase_add_test(tc, usage_lists_every_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+	int nfailed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nfailed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfailed ? 1 : 0;
+}

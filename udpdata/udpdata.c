@@ -1,0 +1,581 @@
+/*
+ * Guard udpdata: the data worker of one peer.
+ *
+ * It binds its UDP socket, drops privileges (its own uid, so that the
+ * queue it then creates is charged to a byte budget of its own), creates
+ * its POSIX message queue, hands GUARD the write end and unlinks the name.
+ * From then on it seals what GUARD queues and sends it with sendmmsg, and
+ * opens what arrives with recvmmsg and writes it to the TUN device.
+ * Keys come from its tcpctl sibling; it exits when either GUARD or tcpctl
+ * goes away.
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "datapath.h"
+#include "imsg.h"
+#include "kdf.h"
+#include "log.h"
+#include "qmsg.h"
+#include "sandbox.h"
+#include "udpdata.h"
+
+enum {
+	UDP_BATCH = 64,			/* datagrams per sendmmsg/recvmmsg */
+	UDP_SOCKBUF = 4 << 20,		/* socket buffers, each way */
+	QUEUE_DRAIN_MAX = 16,		/* queue messages per loop turn */
+	RX_DRAIN_MAX = 16,		/* recvmmsg calls per loop turn */
+	CONFIRM_INTERVAL_MS = 1000,	/* keepalive until the path works */
+	UDPDATA_MAX_FILES = 32,
+};
+
+struct udpdata_env {
+	uint32_t peerid;
+	int role;
+	int guard_sock;
+	int ctl_sock;
+	int tun_fd;
+	int udp_fd;
+	mqd_t mq;
+	size_t msgsize;
+	uint8_t *qbuf;			/* one queue message */
+	struct dp_keys keys;
+	struct dp_sources sources;
+	struct sockaddr_storage peer;	/* where to send; from ENDPOINT or */
+	socklen_t peerlen;		/* the last authenticated datagram */
+	int confirmed;			/* a datagram authenticated */
+	struct timespec last_confirm_try;
+	struct imsg_worker_stats st;
+	/* Batches for sendmmsg and recvmmsg. */
+	struct mmsghdr tx[UDP_BATCH];
+	struct iovec txiov[UDP_BATCH];
+	uint8_t (*txbuf)[DATA_MAX_DGRAM];
+	struct mmsghdr rx[UDP_BATCH];
+	struct iovec rxiov[UDP_BATCH];
+	struct sockaddr_storage rxaddr[UDP_BATCH];
+	uint8_t (*rxbuf)[DATA_MAX_DGRAM];
+};
+
+/* ---- set up ------------------------------------------------------------ */
+
+static int
+udp_open(struct udpdata_env *env, const struct imsg_udpdata_init *init)
+{
+	int fd, family, buf = UDP_SOCKBUF, off = 0;
+
+	family = init->bind_len ? init->bind_addr.ss_family : AF_INET6;
+	if ((fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("udp socket");
+		return -1;
+	}
+	if (family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof(off));
+	/* Root still: the FORCE variants pass net.core.[rw]mem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) ==
+	    -1 || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
+	    sizeof(buf)) == -1)
+		log_debug("socket buffers stay at the system default");
+	if (init->bind_len &&
+	    bind(fd, (const struct sockaddr *)&init->bind_addr,
+	    init->bind_len) == -1) {
+		log_warn("udp bind");
+		close(fd);
+		return -1;
+	}
+	env->udp_fd = fd;
+	return 0;
+}
+
+static uint16_t
+udp_local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/*
+ * Create the queue as our own uid, give GUARD a write descriptor, and
+ * unlink the name at once: from here on only the two descriptors keep it.
+ */
+static int
+queue_create(struct udpdata_env *env, const struct imsg_udpdata_init *init)
+{
+	struct mq_attr attr;
+	struct imsg_worker_ready ready;
+	char name[64];
+	mqd_t wr;
+	int rc = -1;
+
+	snprintf(name, sizeof(name), "/guard.%d.%u", (int)getppid(),
+	    env->peerid);
+	memset(&attr, 0, sizeof(attr));
+	attr.mq_maxmsg = init->queue_depth;
+	attr.mq_msgsize = init->queue_msgsize;
+	env->mq = mq_open(name, O_RDONLY | O_CREAT | O_EXCL | O_NONBLOCK |
+	    O_CLOEXEC, 0600, &attr);
+	if (env->mq == (mqd_t)-1) {
+		if (errno == EMFILE)
+			log_warnx("cannot create queue: %u x %u bytes exceed "
+			    "RLIMIT_MSGQUEUE of uid %u; lower queue-depth",
+			    init->queue_depth, init->queue_msgsize,
+			    init->uid);
+		else if (errno == ENOSPC)
+			log_warnx("cannot create queue: fs.mqueue.queues_max "
+			    "reached; lower max-peers");
+		else
+			log_warn("mq_open %s", name);
+		return -1;
+	}
+	wr = mq_open(name, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (wr == (mqd_t)-1)
+		log_warn("mq_open %s for GUARD", name);
+	if (mq_unlink(name) == -1)
+		log_warn("mq_unlink %s", name);
+	if (wr == (mqd_t)-1)
+		return -1;
+	memset(&ready, 0, sizeof(ready));
+	ready.udp_port = udp_local_port(env->udp_fd);
+	ready.queue_msgsize = init->queue_msgsize;
+	if (imsg_send(env->guard_sock, IMSG_WORKER_READY, env->peerid, &ready,
+	    sizeof(ready), (int)wr) == -1)
+		log_warn("send WORKER_READY");
+	else
+		rc = 0;
+	close((int)wr);
+	return rc;
+}
+
+static int
+batches_alloc(struct udpdata_env *env)
+{
+	int i;
+
+	env->txbuf = calloc(UDP_BATCH, sizeof(*env->txbuf));
+	env->rxbuf = calloc(UDP_BATCH, sizeof(*env->rxbuf));
+	env->qbuf = malloc(env->msgsize);
+	if (env->txbuf == NULL || env->rxbuf == NULL || env->qbuf == NULL) {
+		log_warn("batch buffers");
+		return -1;
+	}
+	for (i = 0; i < UDP_BATCH; i++) {
+		env->txiov[i].iov_base = env->txbuf[i];
+		env->tx[i].msg_hdr.msg_iov = &env->txiov[i];
+		env->tx[i].msg_hdr.msg_iovlen = 1;
+		env->rxiov[i].iov_base = env->rxbuf[i];
+		env->rxiov[i].iov_len = DATA_MAX_DGRAM;
+		env->rx[i].msg_hdr.msg_iov = &env->rxiov[i];
+		env->rx[i].msg_hdr.msg_iovlen = 1;
+		env->rx[i].msg_hdr.msg_name = &env->rxaddr[i];
+	}
+	return 0;
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+/* Send the first n prepared datagrams; what the socket refuses is lost. */
+static void
+tx_flush(struct udpdata_env *env, int n)
+{
+	int done = 0, r, i;
+
+	for (i = 0; i < n; i++) {
+		env->tx[i].msg_hdr.msg_name = &env->peer;
+		env->tx[i].msg_hdr.msg_namelen = env->peerlen;
+	}
+	while (done < n) {
+		r = sendmmsg(env->udp_fd, env->tx + done,
+		    (unsigned int)(n - done), 0);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			log_debug("sendmmsg: %s", strerror(errno));
+			env->st.drop_malformed += (uint64_t)(n - done);
+			return;
+		}
+		done += r;
+	}
+}
+
+/* Seal one packet (or a keepalive) into batch slot i. 0 or -1 (counted). */
+static int
+tx_prepare(struct udpdata_env *env, int i, int type, const uint8_t *pkt,
+    size_t len)
+{
+	ssize_t n;
+
+	n = dp_seal(&env->keys, type, pkt, len, env->txbuf[i], DATA_MAX_DGRAM);
+	if (n == -1) {
+		env->st.drop_nokey++;
+		return -1;
+	}
+	env->txiov[i].iov_len = (size_t)n;
+	if (type == DATA_PACKET) {
+		env->st.tx_packets++;
+		env->st.tx_bytes += len;
+	}
+	return 0;
+}
+
+static void
+send_keepalive(struct udpdata_env *env)
+{
+	if (env->peerlen == 0 || !env->keys.cur.valid)
+		return;
+	if (tx_prepare(env, 0, DATA_KEEPALIVE, NULL, 0) == 0)
+		tx_flush(env, 1);
+}
+
+/* Seal every packet of one queue message and send them in batches. */
+static void
+tx_queue_message(struct udpdata_env *env, size_t len)
+{
+	struct qmsg_iter it;
+	const uint8_t *pkt;
+	size_t plen;
+	int n = 0, r;
+
+	if (qmsg_open(env->qbuf, len, &it) != QMSG_BATCH)
+		fatalx("malformed queue message from GUARD");
+	while ((r = qmsg_next(&it, &pkt, &plen)) == 1) {
+		if (env->peerlen == 0) {
+			env->st.drop_nokey++;
+			continue;
+		}
+		if (tx_prepare(env, n, DATA_PACKET, pkt, plen) == -1)
+			continue;
+		if (++n == UDP_BATCH) {
+			tx_flush(env, n);
+			n = 0;
+		}
+	}
+	if (r == -1)
+		fatalx("malformed batch from GUARD");
+	if (n > 0)
+		tx_flush(env, n);
+}
+
+static void
+queue_drain(struct udpdata_env *env)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < QUEUE_DRAIN_MAX; i++) {
+		n = mq_receive(env->mq, (char *)env->qbuf, env->msgsize, NULL);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				fatal("mq_receive");
+			return;
+		}
+		tx_queue_message(env, (size_t)n);
+	}
+}
+
+/* ---- receiving --------------------------------------------------------- */
+
+static int
+sockaddr_equal(const struct sockaddr_storage *a, socklen_t alen,
+    const struct sockaddr_storage *b, socklen_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* An authenticated datagram came from addr: follow the peer there. */
+static void
+peer_seen(struct udpdata_env *env, const struct sockaddr_storage *addr,
+    socklen_t len)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	int first = !env->confirmed;
+
+	env->confirmed = 1;
+	if (sockaddr_equal(&env->peer, env->peerlen, addr, len))
+		return;
+	memcpy(&env->peer, addr, len);
+	env->peerlen = len;
+	if (getnameinfo((const struct sockaddr *)addr, len, host, sizeof(host),
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		log_info("peer endpoint %s port %s", host, serv);
+	/* Tell a peer that waits for proof the path works. */
+	if (first && env->role == ROLE_SERVER)
+		send_keepalive(env);
+}
+
+static void
+rx_one(struct udpdata_env *env, int i)
+{
+	const uint8_t *pkt;
+	size_t plen;
+	enum dp_verdict v;
+
+	v = dp_open(&env->keys, &env->sources, env->rxbuf[i],
+	    env->rx[i].msg_len, &pkt, &plen);
+	switch (v) {
+	case DP_PACKET:
+		peer_seen(env, &env->rxaddr[i], env->rx[i].msg_hdr.msg_namelen);
+		if (write(env->tun_fd, pkt, plen) == -1) {
+			log_debug("tun write: %s", strerror(errno));
+			env->st.drop_malformed++;
+			return;
+		}
+		env->st.rx_packets++;
+		env->st.rx_bytes += plen;
+		return;
+	case DP_KEEPALIVE:
+		peer_seen(env, &env->rxaddr[i], env->rx[i].msg_hdr.msg_namelen);
+		return;
+	case DP_AUTH:
+		env->st.drop_auth++;
+		break;
+	case DP_REPLAY:
+		env->st.drop_replay++;
+		break;
+	case DP_SOURCE:
+		env->st.drop_source++;
+		break;
+	case DP_NOKEY:
+		env->st.drop_nokey++;
+		break;
+	default:
+		env->st.drop_malformed++;
+		break;
+	}
+	log_debug("dropped datagram: %s", dp_verdict_name(v));
+}
+
+static void
+udp_drain(struct udpdata_env *env)
+{
+	int n, i, round;
+
+	for (round = 0; round < RX_DRAIN_MAX; round++) {
+		for (i = 0; i < UDP_BATCH; i++)
+			env->rx[i].msg_hdr.msg_namelen =
+			    sizeof(env->rxaddr[i]);
+		n = recvmmsg(env->udp_fd, env->rx, UDP_BATCH, MSG_DONTWAIT,
+		    NULL);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_debug("recvmmsg: %s", strerror(errno));
+			return;
+		}
+		for (i = 0; i < n; i++)
+			rx_one(env, i);
+		if (n < UDP_BATCH)
+			return;
+	}
+}
+
+/* ---- messages from tcpctl and GUARD ------------------------------------ */
+
+static void
+ctl_dispatch(struct udpdata_env *env)
+{
+	struct imsg m;
+	struct imsg_key_install k;
+	struct imsg_endpoint ep;
+	int r;
+
+	if ((r = imsg_recv(env->ctl_sock, &m)) == 0) {
+		log_debug("tcpctl closed; exiting");
+		env->ctl_sock = -1;
+		return;
+	}
+	if (r == -1)
+		fatal("malformed message from tcpctl");
+	if (m.fd != -1)
+		fatalx("unexpected descriptor from tcpctl");
+	switch (m.hdr.type) {
+	case IMSG_KEY_INSTALL:
+		if (imsg_get(&m, &k, sizeof(k)) == -1 ||
+		    dp_keys_install(&env->keys, &k) == -1)
+			fatalx("bad KEY_INSTALL from tcpctl");
+		log_info("installed keys for epoch %u (%s)", k.epoch,
+		    k.slot == KEY_SLOT_CURRENT ? "current" : "next");
+		wipe(&k, sizeof(k));
+		wipe(m.data, sizeof(m.data));
+		if (env->role == ROLE_CLIENT && !env->confirmed)
+			send_keepalive(env);
+		break;
+	case IMSG_ENDPOINT:
+		if (imsg_get(&m, &ep, sizeof(ep)) == -1 ||
+		    ep.addrlen > sizeof(ep.addr) ||
+		    (ep.addr.ss_family != AF_INET &&
+		    ep.addr.ss_family != AF_INET6))
+			fatalx("bad ENDPOINT from tcpctl");
+		memcpy(&env->peer, &ep.addr, ep.addrlen);
+		env->peerlen = ep.addrlen;
+		break;
+	default:
+		fatalx("unexpected %s from tcpctl", imsg_type_name(m.hdr.type));
+	}
+}
+
+static void
+guard_dispatch(struct udpdata_env *env)
+{
+	struct imsg m;
+	struct imsg_worker_config wc;
+	uint32_t i;
+	int r;
+
+	if ((r = imsg_recv(env->guard_sock, &m)) == 0) {
+		env->guard_sock = -1;
+		return;
+	}
+	if (r == -1 || m.fd != -1)
+		fatalx("malformed message from GUARD");
+	switch (m.hdr.type) {
+	case IMSG_WORKER_CONFIG:
+		if (imsg_get(&m, &wc, sizeof(wc)) == -1 ||
+		    wc.nprefix > IMSG_MAX_PREFIXES)
+			fatalx("bad WORKER_CONFIG from GUARD");
+		for (i = 0; i < wc.nprefix; i++)
+			if (wc.prefix[i].family != AF_INET &&
+			    wc.prefix[i].family != AF_INET6)
+				fatalx("bad prefix in WORKER_CONFIG");
+		env->sources.n = wc.nprefix;
+		memcpy(env->sources.p, wc.prefix,
+		    wc.nprefix * sizeof(wc.prefix[0]));
+		break;
+	default:
+		fatalx("unexpected %s from GUARD", imsg_type_name(m.hdr.type));
+	}
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+static int
+elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int)((now.tv_sec - since->tv_sec) * 1000 +
+	    (now.tv_nsec - since->tv_nsec) / 1000000);
+}
+
+/* A client keeps knocking until the server has answered once. */
+static int
+confirm_timeout(struct udpdata_env *env)
+{
+	int left;
+
+	if (env->role != ROLE_CLIENT || env->confirmed ||
+	    !env->keys.cur.valid || env->peerlen == 0)
+		return -1;
+	left = CONFIRM_INTERVAL_MS - elapsed_ms(&env->last_confirm_try);
+	if (left <= 0) {
+		send_keepalive(env);
+		clock_gettime(CLOCK_MONOTONIC, &env->last_confirm_try);
+		left = CONFIRM_INTERVAL_MS;
+	}
+	return left;
+}
+
+static void
+udpdata_loop(struct udpdata_env *env)
+{
+	struct pollfd pfd[4];
+
+	while (env->guard_sock != -1 && env->ctl_sock != -1) {
+		pfd[0] = (struct pollfd){ .fd = (int)env->mq, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = env->udp_fd, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = env->ctl_sock, .events = POLLIN };
+		pfd[3] = (struct pollfd){ .fd = env->guard_sock,
+		    .events = POLLIN };
+		if (poll(pfd, 4, confirm_timeout(env)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[1].revents & POLLIN)
+			udp_drain(env);
+		if (pfd[0].revents & POLLIN)
+			queue_drain(env);
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+			ctl_dispatch(env);
+		if (env->ctl_sock != -1 &&
+		    (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)))
+			guard_dispatch(env);
+	}
+}
+
+static void
+udpdata_shutdown(struct udpdata_env *env)
+{
+	log_info("exiting: rx %llu packets, tx %llu packets, dropped: "
+	    "%llu auth, %llu replay, %llu source, %llu no key, %llu other",
+	    (unsigned long long)env->st.rx_packets,
+	    (unsigned long long)env->st.tx_packets,
+	    (unsigned long long)env->st.drop_auth,
+	    (unsigned long long)env->st.drop_replay,
+	    (unsigned long long)env->st.drop_source,
+	    (unsigned long long)env->st.drop_nokey,
+	    (unsigned long long)env->st.drop_malformed);
+	if (env->guard_sock != -1)
+		(void)imsg_send(env->guard_sock, IMSG_WORKER_STATS,
+		    env->peerid, &env->st, sizeof(env->st), -1);
+	dp_keys_clear(&env->keys);
+	if (env->mq != (mqd_t)-1)
+		mq_close(env->mq);
+	close(env->udp_fd);
+	free(env->txbuf);
+	free(env->rxbuf);
+	free(env->qbuf);
+}
+
+int
+udpdata_main(uint32_t peerid, const struct imsg_udpdata_init *init)
+{
+	static struct udpdata_env env;
+	struct sandbox sb;
+
+	memset(&env, 0, sizeof(env));
+	env.peerid = peerid;
+	env.role = init->role;
+	env.guard_sock = CHILD_FD_GUARD;
+	env.ctl_sock = CHILD_FD_SIBLING;
+	env.tun_fd = CHILD_FD_EXTRA;
+	env.mq = (mqd_t)-1;
+	env.msgsize = init->queue_msgsize;
+
+	/* Set up: everything that needs root or a path. */
+	if (udp_open(&env, init) == -1 || batches_alloc(&env) == -1)
+		return 1;
+
+	/* Drop privileges. */
+	sb.chroot_dir = init->chroot_dir;
+	sb.uid = init->uid;
+	sb.max_files = UDPDATA_MAX_FILES;
+	if (sandbox_enter(&sb) == -1)
+		return 1;
+
+	/* The queue is created as our own uid, charged to our budget. */
+	if (queue_create(&env, init) == -1)
+		return 1;
+
+	udpdata_loop(&env);
+	udpdata_shutdown(&env);
+	return 0;
+}
