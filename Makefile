@@ -1,6 +1,7 @@
 # Guard: a privilege-separated VPN for Linux.
 #
 #   make            build guardd and tunclient
+#   make deps       install the Debian packages Guard needs (root)
 #   make demo       a server and two clients in network namespaces
 #   make check      every test: unit tests (plain and under ASan+UBSan),
 #                   then the network-namespace integration tests (root)
@@ -51,12 +52,22 @@ UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 
-.PHONY: all check check-unit check-asan check-netns demo fuzz fuzz-build \
+# Debian packages that building, the demo and the tests need.
+DEPS := build-essential clang pkg-config libssl-dev openssl libnl-3-dev \
+	libnl-route-3-dev check libsubunit-dev libseccomp-dev iproute2 \
+	iputils-ping netcat-openbsd iperf3 procps
+
+.PHONY: all deps check check-unit check-asan check-netns demo fuzz fuzz-build \
 	bench install clean
 
 all: $(PROGS)
 	$(Q)ln -sf $(BUILD)/guardd guardd
 	$(Q)ln -sf $(BUILD)/tunclient tunclient
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $(DEPS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -40,6 +40,7 @@ say() { printf '%s\n' "$*"; }
 
 lib_cleanup() {
 	local pid ns i
+	set +e
 	for pid in "${LIB_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
@@ -86,6 +87,10 @@ topology_up() {
 	# The server forwards between its clients.
 	n "$NS_S" sysctl -qw net.ipv4.ip_forward=1
 	n "$NS_S" sysctl -qw net.ipv6.conf.all.forwarding=1
+	# Peers talk to each other through gd0 and back out of it; that is
+	# the tunnel working, not a route for the kernel to correct.
+	n "$NS_S" sysctl -qw net.ipv4.conf.all.send_redirects=0
+	n "$NS_S" sysctl -qw net.ipv4.conf.default.send_redirects=0
 }
 
 pki_up() {
@@ -97,7 +102,7 @@ pki_up() {
 
 # start_server [extra guardd flags...]: logs to $WORK/server.log
 start_server() {
-	n "$NS_S" "$GUARDD" -f --dev gd0 --port "$PORT" \
+	ip netns exec "$NS_S" "$GUARDD" -f --dev gd0 --port "$PORT" \
 		--pool4 100.64.0.0/24 --pool6 fd00:6400::/64 \
 		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/server.crt" \
 		--key "$WORK/pki/server.key" --worker-uids "$UIDS_S" \
@@ -113,7 +118,7 @@ start_server() {
 start_client() {
 	local ns=$1 name=$2 uids=$3
 	shift 3
-	n "$ns" "$TUNCLIENT" -f --peer 198.18.0.1:"$PORT" --server-name server \
+	ip netns exec "$ns" "$TUNCLIENT" -f --peer 198.18.0.1:"$PORT" --server-name server \
 		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/$name.crt" \
 		--key "$WORK/pki/$name.key" --dev gc0 --worker-uids "$uids" \
 		--chroot "$WORK/empty" "$@" >>"$WORK/$name.log" 2>&1 &
