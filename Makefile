@@ -89,19 +89,24 @@ $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIB)
 
 # Unit tests, one binary per module; each prints Check's summary line.
 check-unit: $(UNIT_BIN)
-	@fail=0; for t in $(UNIT_BIN); do \
-		CK_DEFAULT_TIMEOUT=20 ./$$t || fail=1; done; exit $$fail
+	$(Q)bash test/run-unit.sh $(UNIT_LABEL) $(UNIT_BIN)
+
+UNIT_LABEL ?= unit
 
 # The same unit tests built with AddressSanitizer and UBSan.
 check-asan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 check-unit
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
+		UNIT_LABEL=unit-asan check-unit
 
 # Integration tests in network namespaces; needs root.
 check-netns: all
 	$(Q)bash test/run-netns.sh
 
-check: check-unit check-asan check-netns
-	@echo "make check: all tests passed"
+# Everything; the last line totals it.
+check: all $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
+		$(UNIT_SRC:test/unit/%.c=build/asan/test/%)
+	$(Q)bash test/check.sh $(UNIT_BIN)
 
 demo: all
 	$(Q)bash test/demo.sh
@@ -140,5 +145,7 @@ install: all
 
 clean:
 	rm -rf build guardd tunclient
+
+.SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/test/%=$(BUILD)/test/unit/%.d)

@@ -31,10 +31,13 @@
 #define DEFAULT_DEV_SERVER	"gd0"
 #define DEFAULT_DEV_CLIENT	"gc0"
 
+/* Beyond INT_MAX, so not enum constants. */
+#define DEFAULT_UID_FIRST	UINT32_C(3000000000)
+#define DEFAULT_UID_LAST	UINT32_C(3000999999)
+/* (uid_t)-1 means "no change" to setresuid(): never a worker's uid. */
+#define UID_LIMIT		UINT32_C(4294967295)
+
 enum {
-	DEFAULT_UID_FIRST = 3000000000u,
-	DEFAULT_UID_LAST = 3000999999u,
-	UID_LIMIT = 4294967295u,	/* (uid_t)-1 means "no change" */
 	QUEUE_DEPTH_MIN = 2,
 	QUEUE_DEPTH_MAX = 64,
 	QUEUE_DEPTH_DEFAULT = 8,
@@ -59,7 +62,7 @@ typedef int (*setter_fn)(struct guard_conf *c, const char *val, char *why,
 
 struct conf_key {
 	const char *name;
-	int has_arg;		/* no_argument (a switch) or required_argument */
+	int has_arg;		/* no_argument (switch), required_argument */
 	int roles;		/* ROLE_SERVER | ROLE_CLIENT */
 	int flags;		/* enum key_flags */
 	char shortopt;		/* 0: long flag only */
@@ -124,7 +127,8 @@ parse_number(const char *s, unsigned long long min, unsigned long long max,
 	size_t n = strspn(s, "0123456789");
 
 	if (n == 0 || s[n] != '\0') {
-		seterr(why, whylen, "'%s' is not a number", quote(s, q, sizeof(q)));
+		seterr(why, whylen, "'%s' is not a number",
+		    quote(s, q, sizeof(q)));
 		return -1;
 	}
 	errno = 0;
@@ -782,7 +786,8 @@ struct parse_ctx {
 	struct guard_conf *c;
 	const char *file;	/* NULL: the command line */
 	unsigned int line;
-	unsigned int seen[NKEYS];	/* line first given on, or a count */
+	/* Per key: 0, or the line it was first given on (1 for a flag). */
+	unsigned int seen[NKEYS];
 	int argc;			/* the command line's */
 	char *err;
 	size_t errlen;
@@ -843,8 +848,8 @@ apply_key(struct parse_ctx *ctx, const struct conf_key *k, const char *val)
 	if (!(k->roles & ctx->c->role))
 		return fail_role(ctx, k);
 	if (ctx->file != NULL && (k->flags & KEY_CMDLINE))
-		return fail(ctx, k, "only given on the command line, as --%s",
-		    k->name);
+		return fail(ctx, k, "can only be given on the command line "
+		    "(--%s)", k->name);
 	if (k->has_arg == no_argument && val != NULL)
 		return fail(ctx, k, "takes no value");
 	if (k->has_arg != no_argument && val == NULL)
@@ -1161,6 +1166,14 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 {
 	unsigned long long uids, need;
 
+	if (c->nlisten < 0 || c->nlisten > CONF_MAX_LISTEN ||
+	    c->npush_route < 0 || c->npush_route > CTL_MAX_ROUTES ||
+	    c->npush_dns < 0 || c->npush_dns > CTL_MAX_DNS) {
+		seterr(err, errlen, "too many listen, push-route or push-dns "
+		    "entries (at most %d, %d and %d)", CONF_MAX_LISTEN,
+		    CTL_MAX_ROUTES, CTL_MAX_DNS);
+		return -1;
+	}
 	if (c->queue_depth < QUEUE_DEPTH_MIN ||
 	    c->queue_depth > QUEUE_DEPTH_MAX) {
 		seterr(err, errlen, "queue-depth %d is out of range %d..%d",
@@ -1198,7 +1211,7 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (c->role == ROLE_SERVER && c->port == 0) {
-		seterr(err, errlen, "port 0 is not a usable port: give 1..65535");
+		seterr(err, errlen, "port 0 is not usable: give 1..65535");
 		return -1;
 	}
 	if (c->role == ROLE_SERVER && !cipher_known(c->cipher)) {
@@ -1218,7 +1231,8 @@ check_pools(const struct guard_conf *c, char *err, size_t errlen)
 		int family, minplen, maxplen;
 	} pools[] = {
 		{ "pool4", &c->pool4, AF_INET, POOL4_MIN_PLEN, POOL4_MAX_PLEN },
-		{ "pool6", &c->pool6, AF_INET6, POOL6_MIN_PLEN, POOL6_MAX_PLEN },
+		{ "pool6", &c->pool6, AF_INET6, POOL6_MIN_PLEN,
+		    POOL6_MAX_PLEN },
 	};
 	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
 
@@ -1320,6 +1334,25 @@ reset_getopt(void)
 	optopt = 0;
 }
 
+/*
+ * How many keys start with the name in "--name": getopt_long takes any
+ * unambiguous abbreviation, so more than one means it was ambiguous.
+ */
+static size_t
+count_prefixed(const char *flag)
+{
+	size_t n = 0, len;
+
+	if (strncmp(flag, "--", 2) != 0)
+		return 0;
+	flag += 2;
+	len = strlen(flag);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (len > 0 && strncmp(keys[i].name, flag, len) == 0)
+			n++;
+	return n;
+}
+
 /* What went wrong when getopt_long returned '?' or ':'. */
 static int
 flag_error(struct parse_ctx *ctx, int ch, char **argv)
@@ -1340,6 +1373,9 @@ flag_error(struct parse_ctx *ctx, int ch, char **argv)
 		return fail(ctx, NULL, "unknown option; see --help");
 	quote(argv[optind - 1], what, sizeof(what));
 	what[strcspn(what, "=")] = '\0';
+	if (count_prefixed(what) > 1)
+		return fail(ctx, NULL, "ambiguous option '%s': spell it out; "
+		    "see --help", quote(what, q, sizeof(q)));
 	return fail(ctx, NULL, "unknown option '%s'; see --help",
 	    quote(what, q, sizeof(q)));
 }

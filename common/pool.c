@@ -338,7 +338,8 @@ pool6_derive(const struct prefix *p, const uint8_t hash[32],
 	 * ::0 is the subnet-router anycast address and ::1 the server: step
 	 * over both to ::2. With at least 8 host bits, ::2 is in the prefix.
 	 */
-	if (host_part_is(a.addr, p->plen, 0) || host_part_is(a.addr, p->plen, 1)) {
+	if (host_part_is(a.addr, p->plen, 0) ||
+	    host_part_is(a.addr, p->plen, 1)) {
 		a.addr[15] &= (uint8_t)~3;
 		a.addr[15] |= 2;
 	}

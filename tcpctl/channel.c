@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include "conf.h"
 #include "tls.h"
 
+enum { CHANNEL_LINGER_MS = 1000 };
+
 static long
 now_ms(void)
 {
@@ -25,6 +28,18 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Remember an alert the peer sent: it says why it closed on us. */
+static void
+note_alert(const SSL *ssl, int where, int ret)
+{
+	struct channel *ch = SSL_get_app_data(ssl);
+
+	if ((where & SSL_CB_ALERT) && (where & SSL_CB_READ) && ch != NULL &&
+	    (ret & 0xff) != SSL_AD_CLOSE_NOTIFY)
+		snprintf(ch->peer_alert, sizeof(ch->peer_alert), "%s",
+		    SSL_alert_desc_string_long(ret));
 }
 
 int
@@ -46,6 +61,8 @@ channel_init(struct channel *ch, SSL_CTX *ctx, int fd, int role,
 		tls_errors(ch->err, sizeof(ch->err));
 		return -1;
 	}
+	SSL_set_app_data(ch->ssl, ch);
+	SSL_set_info_callback(ch->ssl, note_alert);
 	if (role != ROLE_CLIENT)
 		return 0;
 	/* The client checks the server's name (or address) in its cert. */
@@ -88,7 +105,10 @@ describe_failure(struct channel *ch, const char *what, int sslerr)
 	char detail[192];
 	long vr = SSL_get_verify_result(ch->ssl);
 
-	if (sslerr == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+	if (ch->peer_alert[0] != '\0')
+		snprintf(ch->err, sizeof(ch->err), "%s: refused by peer: %s",
+		    what, ch->peer_alert);
+	else if (sslerr == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
 		snprintf(ch->err, sizeof(ch->err), "%s: connection closed "
 		    "by peer", what);
 	else if (vr != X509_V_OK)
@@ -208,6 +228,27 @@ channel_recv(struct channel *ch, struct ctl_msg *m, int timeout_ms)
 	}
 }
 
+/*
+ * Close the way TCP wants it after an alert or a BYE: our side first,
+ * then read what the peer still sends until it closes too (briefly).
+ * Closing with unread data would send a reset, and a reset can destroy
+ * the alert that tells the peer why it was refused.
+ */
+static void
+linger_close(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	long deadline = now_ms() + CHANNEL_LINGER_MS;
+	char discard[512];
+
+	if (shutdown(fd, SHUT_WR) == 0)
+		while (deadline - now_ms() > 0 &&
+		    poll(&pfd, 1, (int)(deadline - now_ms())) > 0 &&
+		    read(fd, discard, sizeof(discard)) > 0)
+			;
+	close(fd);
+}
+
 void
 channel_close(struct channel *ch, int bye_reason)
 {
@@ -225,7 +266,7 @@ channel_close(struct channel *ch, int bye_reason)
 		ch->ssl = NULL;
 	}
 	if (ch->fd != -1)
-		close(ch->fd);
+		linger_close(ch->fd);
 	ch->fd = -1;
 	OPENSSL_cleanse(ch->rbuf, sizeof(ch->rbuf));
 }

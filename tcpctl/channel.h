@@ -19,6 +19,7 @@ struct channel {
 	uint8_t rbuf[CTL_HDR_LEN + CTL_MAX_BODY];
 	size_t rlen;
 	char err[256];		/* why the last call failed */
+	char peer_alert[64];	/* the last alert the peer sent, if any */
 };
 
 /* Set up over a connected socket; the socket is made non-blocking. */

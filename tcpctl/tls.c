@@ -83,9 +83,11 @@ tls_ctx_new(int role, const char *ca, const char *cert, const char *key,
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
 		goto fail;
 	what = key;
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 &&
+	    ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH)
 		goto fail;
 	if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
 		snprintf(err, errlen, "key %s does not match certificate %s",
 		    key, cert);
 		SSL_CTX_free(ctx);

@@ -398,7 +398,8 @@ START_TEST(file_too_many_push_route)
 	for (int i = 0; i <= CTL_MAX_ROUTES; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
 		    "push-route 198.18.%d.0/24\n", i);
-	expect_error(ROLE_SERVER, text, "guard.conf:33: push-route: at most 32");
+	expect_error(ROLE_SERVER, text,
+	    "guard.conf:33: push-route: at most 32");
 }
 END_TEST
 
@@ -516,11 +517,11 @@ END_TEST
 START_TEST(role_cmdline_only_keys)
 {
 	expect_error(ROLE_SERVER, "config /etc/guard/other.conf\n",
-	    "guard.conf:1: config: only given on the command line");
+	    "guard.conf:1: config: can only be given on the command line");
 	expect_error(ROLE_SERVER, "help\n",
-	    "guard.conf:1: help: only given on the command line");
+	    "guard.conf:1: help: can only be given on the command line");
 	expect_error(ROLE_CLIENT, "check\n",
-	    "guard.conf:1: check: only given on the command line");
+	    "guard.conf:1: check: can only be given on the command line");
 }
 END_TEST
 
@@ -911,6 +912,10 @@ START_TEST(check_hand_built_values)
 	ck_assert_int_eq(check_conf(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "pool4"));
 	C.pool4.plen = 24;
+	C.npush_route = CTL_MAX_ROUTES + 1;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "push-route"));
+	C.npush_route = 0;
 	C.chroot_dir[0] = '\0';
 	ck_assert_int_eq(check_conf(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "chroot"));
@@ -1106,6 +1111,19 @@ START_TEST(load_unknown_flag)
 	ck_assert_str_eq(err, "unknown option '--bogus'; see --help");
 	ck_assert_int_eq(load(ROLE_SERVER, "-x", NULL), -1);
 	ck_assert_str_eq(err, "unknown option '-x'; see --help");
+}
+END_TEST
+
+START_TEST(load_abbreviations)
+{
+	/* GNU getopt_long takes an unambiguous abbreviation... */
+	ck_assert_int_eq(load(ROLE_SERVER, "--fore", "--ca", "/c", "--cert",
+	    "/e", "--key", "/k", "--pool4", "100.64.0.0/24", NULL), 0);
+	ck_assert_int_eq(C.foreground, 1);
+	/* ...and says which ones are ambiguous. */
+	ck_assert_int_eq(load(ROLE_SERVER, "--pool=100.64.0.0/24", NULL), -1);
+	ck_assert_str_eq(err, "ambiguous option '--pool': spell it out; "
+	    "see --help");
 }
 END_TEST
 
@@ -1374,6 +1392,7 @@ conf_suite(void)
 	tcase_add_test(tc, load_config_empty);
 	tcase_add_test(tc, load_config_missing_value);
 	tcase_add_test(tc, load_unknown_flag);
+	tcase_add_test(tc, load_abbreviations);
 	tcase_add_test(tc, load_flag_missing_value);
 	tcase_add_test(tc, load_value_on_switch);
 	tcase_add_test(tc, load_bad_flag_value);

@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Guard integration test: one server and two clients in network
+# namespaces (the picture is in test/lib.sh). Run as root.
+#
+# Scenarios:
+#   - start-up: configuration errors are refused before anything changes
+#   - addresses: IPv4 from the pool, IPv6 from the key hash, pushed routes
+#     (and a pushed route that would loop is refused)
+#   - ping v4 and v6: client to server, server to client, client to client
+#   - a 50 MB random file through the tunnel both ways, sha256 compared
+#   - the process model: one router, a tcpctl and a udpdata per peer, the
+#     workers unprivileged, chrooted, with no_new_privs; one queue per peer
+#   - a client killed with SIGKILL: its server-side processes and queue go,
+#     the other client keeps working, and it gets its addresses back
+#   - a client with a certificate from another CA is refused, with a log
+#     line on both sides, and nothing is left behind on the server
+#   - a client that expects another server name refuses the server
+#   - the server stopped with SIGTERM: no TUN device, address, route,
+#     process or queue is left on either side
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=test/lib.sh
+source "$TOP/test/lib.sh"
+trap lib_cleanup EXIT
+
+PASSED=0
+FAILED=0
+
+ok() { PASSED=$((PASSED + 1)); say "ok - $*"; }
+not_ok() { FAILED=$((FAILED + 1)); say "FAIL - $*"; }
+
+# expect DESCRIPTION CMD...: CMD must succeed.
+expect() {
+	local what=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
+}
+
+# expect_not DESCRIPTION CMD...: CMD must fail.
+expect_not() {
+	local what=$1
+	shift
+	if "$@" >/dev/null 2>&1; then not_ok "$what"; else ok "$what"; fi
+}
+
+# expect_eq DESCRIPTION WANT GOT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (want '$2', got '$3')"; fi
+}
+
+log_has() { grep -qi -- "$2" "$WORK/$1.log"; }
+
+# Descriptors GUARD holds on message queues (one per connected peer).
+queue_fds() {
+	local fd count=0
+	for fd in /proc/"$1"/fd/*; do
+		case $(readlink "$fd" 2>/dev/null) in
+		/guard.*) count=$((count + 1)) ;;
+		esac
+	done
+	echo "$count"
+}
+
+child_count() { children_of "$1" | wc -l; }
+
+# Pids of a process's children with a given name.
+child_pids() {
+	ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk -v c="$2" '$2 == c { print $1 }'
+}
+
+proc_field() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
+
+# transfer FROM_NS TO_NS TO_ADDR PORT: 50 MB, sha256 compared.
+transfer() {
+	local from=$1 to=$2 addr=$3 port=$4 sum_in sum_out
+	head -c 50M /dev/urandom >"$WORK/in"
+	rm -f "$WORK/out"
+	ip netns exec "$to" nc -l "$addr" "$port" >"$WORK/out" &
+	local rx=$!
+	LIB_PIDS+=("$rx")
+	wait_for "listener on $addr" 50 \
+		n "$to" sh -c "ss -ltn | grep -q ':$port '" || return 1
+	n "$from" nc -N -w 10 "$addr" "$port" <"$WORK/in" || return 1
+	wait_for "transfer to finish" 100 sh -c "! kill -0 $rx" || return 1
+	sum_in=$(sha256sum <"$WORK/in")
+	sum_out=$(sha256sum <"$WORK/out")
+	[ "$sum_in" = "$sum_out" ]
+}
+
+[ "$(id -u)" = 0 ] || { say "netns: must run as root"; exit 1; }
+
+say "# start-up checks"
+pki_up
+expect "guardd -n accepts a good configuration" \
+	"$GUARDD" -n --pool4 100.64.0.0/24 --ca "$WORK/pki/ca.crt" \
+	--cert "$WORK/pki/server.crt" --key "$WORK/pki/server.key"
+out=$("$GUARDD" -n --pool4 100.64.0.1/24 --ca "$WORK/pki/ca.crt" \
+	--cert "$WORK/pki/server.crt" --key "$WORK/pki/server.key" 2>&1)
+rc=$?
+expect_eq "guardd refuses a pool with host bits (exit 1)" 1 "$rc"
+expect "the error names the flag" grep -q -- "--pool4" <<<"$out"
+out=$("$GUARDD" -n --pool4 100.64.0.0/24 --ca "$WORK/pki/ca.crt" \
+	--cert "$WORK/pki/alice.crt" --key "$WORK/pki/server.key" 2>&1)
+expect "guardd refuses a key that does not match its certificate" \
+	grep -q "does not match" <<<"$out"
+
+say "# topology, server and two clients"
+topology_up
+start_server --push-route 198.19.0.0/24 --push-route 198.18.0.0/15
+start_client "$NS_A" alice "$UIDS_A"
+ALICE_PID=$CLIENT_PID
+start_client "$NS_B" bob "$UIDS_B"
+BOB_PID=$CLIENT_PID
+expect "alice gets a tunnel address" wait_client_up "$NS_A"
+expect "bob gets a tunnel address" wait_client_up "$NS_B"
+A4=$(tunnel_addr4 "$NS_A"); A6=$(tunnel_addr6 "$NS_A")
+B4=$(tunnel_addr4 "$NS_B"); B6=$(tunnel_addr6 "$NS_B")
+expect "alice's IPv4 address is in the pool" grep -q '^100\.64\.0\.' <<<"$A4"
+expect "alice's IPv6 address is in the pool" grep -q '^fd00:6400::' <<<"$A6"
+expect "bob's addresses differ from alice's" test "$A4" != "$B4" -a "$A6" != "$B6"
+expect "the pushed route 198.19.0.0/24 is on alice's gc0" \
+	sh -c "ip netns exec $NS_A ip route show dev gc0 | grep -q '^198.19.0.0/24'"
+expect_not "a pushed route covering the server is not installed" \
+	sh -c "ip netns exec $NS_A ip route show dev gc0 | grep -q '^198.18.0.0/15'"
+expect "alice says why that route was not installed" \
+	log_has alice "not installing pushed route 198.18.0.0/15"
+
+say "# ping"
+expect "alice -> server, IPv4" n "$NS_A" ping -c 2 -i 0.2 -W 2 100.64.0.1
+expect "alice -> server, IPv6" n "$NS_A" ping -c 2 -i 0.2 -W 2 fd00:6400::1
+expect "bob -> server, IPv4" n "$NS_B" ping -c 2 -i 0.2 -W 2 100.64.0.1
+expect "server -> alice, IPv4" n "$NS_S" ping -c 2 -i 0.2 -W 2 "$A4"
+expect "server -> alice, IPv6" n "$NS_S" ping -c 2 -i 0.2 -W 2 "$A6"
+expect "alice -> bob, IPv4" n "$NS_A" ping -c 2 -i 0.2 -W 2 "$B4"
+expect "alice -> bob, IPv6" n "$NS_A" ping -c 2 -i 0.2 -W 2 "$B6"
+expect "bob -> alice, IPv6" n "$NS_B" ping -c 2 -i 0.2 -W 2 "$A6"
+
+say "# 50 MB both ways"
+expect "50 MB alice -> server, sha256 matches" \
+	transfer "$NS_A" "$NS_S" 100.64.0.1 5001
+expect "50 MB server -> alice, sha256 matches" \
+	transfer "$NS_S" "$NS_A" "$A4" 5002
+
+say "# the process model"
+expect_eq "the server has a router and 2 processes per client" 5 \
+	"$(child_count "$SERVER_PID")"
+expect_eq "the server holds one queue per client" 2 \
+	"$(queue_fds "$SERVER_PID")"
+for role in udpdata tcpctl; do
+	for pid in $(child_pids "$SERVER_PID" "$role"); do
+		expect "$role $pid runs as a non-root uid" \
+			test "$(proc_field "$pid" Uid)" != 0
+		expect "$role $pid has no_new_privs" \
+			test "$(proc_field "$pid" NoNewPrivs)" = 1
+		expect "$role $pid has no capabilities" \
+			test "$(proc_field "$pid" CapEff)" = 0000000000000000
+		expect "$role $pid is chrooted to the empty directory" \
+			test "$(readlink /proc/"$pid"/root)" = "$WORK/empty"
+	done
+done
+
+say "# a client killed with SIGKILL"
+bob_server_pids=$(ps -o pid= --ppid "$SERVER_PID" | tr -d ' ')
+kill -KILL "$BOB_PID"
+expect "the server notices bob is gone" \
+	wait_for "bob gone" 50 log_has server "bob: gone"
+expect "bob's server-side processes are reaped" \
+	wait_for "children" 50 test "$(child_count "$SERVER_PID")" = 3
+expect_eq "the server holds one queue" 1 "$(queue_fds "$SERVER_PID")"
+expect "bob's gc0 is gone with its processes" \
+	wait_for "gc0 gone" 50 sh -c "! ip netns exec $NS_B ip link show gc0"
+expect "alice still reaches the server" n "$NS_A" ping -c 2 -i 0.2 -W 2 100.64.0.1
+start_client "$NS_B" bob "$UIDS_B"
+BOB_PID=$CLIENT_PID
+expect "bob reconnects" wait_client_up "$NS_B"
+expect_eq "bob gets the same IPv4 address back" "$B4" "$(tunnel_addr4 "$NS_B")"
+expect_eq "bob gets the same IPv6 address back" "$B6" "$(tunnel_addr6 "$NS_B")"
+expect "alice -> bob again" n "$NS_A" ping -c 2 -i 0.2 -W 2 "$B4"
+: "$bob_server_pids"
+
+say "# a certificate from another CA"
+"$PKI" init "$WORK/rogue" >/dev/null
+"$PKI" client "$WORK/rogue" mallory >/dev/null
+before=$(child_count "$SERVER_PID")
+ip netns exec "$NS_B" "$TUNCLIENT" -f --peer 198.18.0.1 --server-name server \
+	--ca "$WORK/pki/ca.crt" --cert "$WORK/rogue/mallory.crt" \
+	--key "$WORK/rogue/mallory.key" --dev gc1 --worker-uids 3100010200-3100010299 \
+	--chroot "$WORK/empty" >"$WORK/mallory.log" 2>&1 &
+MALLORY_PID=$!
+LIB_PIDS+=("$MALLORY_PID")
+expect "the client with a foreign certificate is refused" \
+	wait_for "mallory exits" 100 sh -c "! kill -0 $MALLORY_PID"
+wait "$MALLORY_PID"
+expect_eq "it exits with status 2" 2 "$?"
+expect "the server logs why" log_has server "certificate verify failed"
+expect "the client logs why" log_has mallory "unknown ca"
+expect "nothing of it is left on the server" \
+	wait_for "children" 30 test "$(child_count "$SERVER_PID")" = "$before"
+
+say "# a server name that does not match"
+ip netns exec "$NS_B" "$TUNCLIENT" -f --peer 198.18.0.1 --server-name vpn.example.org \
+	--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/bob.crt" \
+	--key "$WORK/pki/bob.key" --dev gc1 --worker-uids 3100010200-3100010299 \
+	--chroot "$WORK/empty" >"$WORK/wrongname.log" 2>&1 &
+WRONG_PID=$!
+LIB_PIDS+=("$WRONG_PID")
+expect "the client refuses a server with another name" \
+	wait_for "client exits" 100 sh -c "! kill -0 $WRONG_PID"
+expect "the client logs a hostname mismatch" log_has wrongname "hostname mismatch"
+
+say "# the server stopped with SIGTERM"
+server_kids=$(children_of "$SERVER_PID")
+kill -TERM "$SERVER_PID"
+expect "guardd exits" wait_for "guardd exits" 100 sh -c "! kill -0 $SERVER_PID"
+wait "$SERVER_PID"
+expect_eq "guardd exits with status 0" 0 "$?"
+expect "alice's tunclient sees the session end" \
+	wait_for "alice exits" 100 sh -c "! kill -0 $ALICE_PID"
+wait "$ALICE_PID"
+expect_eq "tunclient exits with status 2 when the session ends" 2 "$?"
+expect_not "no gd0 on the server" n "$NS_S" ip link show gd0
+expect_not "no gc0 on alice" n "$NS_A" ip link show gc0
+expect_not "no tunnel address left on the server" \
+	sh -c "ip netns exec $NS_S ip addr | grep -E '100\.64\.|fd00:6400'"
+expect_not "no tunnel route left on alice" \
+	sh -c "ip netns exec $NS_A ip route | grep -E '100\.64\.|198\.19\.'"
+left=0
+for pid in $server_kids; do kill -0 "$pid" 2>/dev/null && left=$((left + 1)); done
+expect_eq "no server process is left" 0 "$left"
+expect "the server logged its router's undo" log_has server "router: removed"
+
+say
+say "netns: $PASSED passed, $FAILED failed"
+if [ "$FAILED" -ne 0 ]; then
+	for f in server alice bob mallory wrongname; do
+		[ -f "$WORK/$f.log" ] || continue
+		say "---- $f.log"
+		cat "$WORK/$f.log"
+	done
+	exit 1
+fi
+exit 0
