@@ -522,6 +522,22 @@ static void make_universe(struct key *u, size_t max)
 			    memcmp(u[i].addr, u[j].addr, 16) != 0);
 }
 
+/* A key the model holds, found from a random start; SIZE_MAX if none. */
+static size_t pick_live(const uint32_t *model)
+{
+	size_t start = rng() % UNIVERSE;
+
+	for (size_t i = 0; i < UNIVERSE; i++)
+		if (model[(start + i) % UNIVERSE] != 0)
+			return (start + i) % UNIVERSE;
+	return SIZE_MAX;
+}
+
+/*
+ * Alternate phases that mostly insert (until the table is full) and mostly
+ * remove (until it is nearly empty), so runs grow, break up and wrap at
+ * every fill level. Removals usually pick a key that is present.
+ */
 static void model_run(uint64_t seed)
 {
 	static struct key u[UNIVERSE];
@@ -535,9 +551,9 @@ static void model_run(uint64_t seed)
 	ck_assert_int_eq(peertab_init(&t, MODEL_MAX), 0);
 
 	for (int step = 0; step < STEPS; step++) {
+		int filling = (step / 400) % 2 == 0;
+		int insert = (int)(rng() % 4) < (filling ? 3 : 1);
 		size_t k = rng() % UNIVERSE;
-		/* Lean towards inserting while the table is emptier. */
-		int insert = (rng() % (2 * MODEL_MAX)) >= live;
 		int r;
 
 		if (insert) {
@@ -552,6 +568,8 @@ static void model_run(uint64_t seed)
 				live++;
 			}
 		} else {
+			if (rng() % 5 != 0 && live > 0)
+				k = pick_live(model);
 			r = peertab_remove(&t, u[k].family, u[k].addr);
 			ck_assert_int_eq(r, model[k] != 0);
 			if (model[k] != 0) {
