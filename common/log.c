@@ -86,7 +86,7 @@ log_send_parent(int priority, const char *line)
 		log_emit(priority, line);
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(int priority, const char *fmt, va_list ap, int with_errno)
 {
 	char line[IMSG_LOG_MAX];

@@ -608,6 +608,9 @@ guard_peer_teardown(struct guard_env *env, struct peer *p, const char *reason,
 		log_warnx("%s: tearing down: %s", peer_name(p), reason);
 	else
 		log_info("%s: gone: %s", peer_name(p), reason);
+	log_debug("%s: queued %llu packets, %llu dropped on a full queue",
+	    peer_name(p), (unsigned long long)p->queued_packets,
+	    (unsigned long long)p->drop_queue_full);
 	if (env->tab.slot != NULL) {
 		table_remove(env, p, &p->addr4);
 		table_remove(env, p, &p->addr6);
@@ -936,6 +939,12 @@ guard_cleanup(struct guard_env *env)
 	if (env->sigfd != -1)
 		reap_for(env, CHILD_GRACE_MS);
 	router_stop(env);
+	log_info("read %llu packets from %s; dropped %llu without a route, "
+	    "%llu malformed, %llu before their peer was ready",
+	    (unsigned long long)env->st.tun_packets, env->conf->dev,
+	    (unsigned long long)env->st.drop_no_route,
+	    (unsigned long long)env->st.drop_malformed,
+	    (unsigned long long)env->st.drop_no_queue);
 	for (i = 0; i < CONF_MAX_LISTEN; i++)
 		if (env->listen_fd[i] != -1)
 			close(env->listen_fd[i]);

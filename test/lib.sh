@@ -114,11 +114,11 @@ start_server() {
 }
 
 # start_client NS NAME UIDS [extra flags...]: logs to $WORK/NAME.log,
-# sets CLIENT_PID. Waits until the client has its tunnel address.
+# sets CLIENT_PID. The server is 198.18.0.1, or PEER if set.
 start_client() {
 	local ns=$1 name=$2 uids=$3
 	shift 3
-	ip netns exec "$ns" "$TUNCLIENT" -f --peer 198.18.0.1:"$PORT" --server-name server \
+	ip netns exec "$ns" "$TUNCLIENT" -f --peer "${PEER:-198.18.0.1}:$PORT" --server-name server \
 		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/$name.crt" \
 		--key "$WORK/pki/$name.key" --dev gc0 --worker-uids "$uids" \
 		--chroot "$WORK/empty" "$@" >>"$WORK/$name.log" 2>&1 &

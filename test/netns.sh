@@ -15,6 +15,7 @@
 #   - a client with a certificate from another CA is refused, with a log
 #     line on both sides, and nothing is left behind on the server
 #   - a client that expects another server name refuses the server
+#   - a client over an IPv6 underlay
 #   - the server stopped with SIGTERM: no TUN device, address, route,
 #     process or queue is left on either side
 set -u
@@ -209,6 +210,19 @@ expect "the client refuses a server with another name" \
 	wait_for "client exits" 100 sh -c "! kill -0 $WRONG_PID"
 expect "the client logs a hostname mismatch" log_has wrongname "hostname mismatch"
 
+say "# an IPv6 underlay"
+NS_C=$TAG-c
+host_add "$NS_C" 4
+"$PKI" client "$WORK/pki" carol >/dev/null
+PEER="[2001:db8::1]" start_client "$NS_C" carol 3100010300-3100010399
+expect "carol connects over IPv6" wait_client_up "$NS_C"
+C4=$(tunnel_addr4 "$NS_C")
+expect "carol -> server through a tunnel over IPv6" \
+	n "$NS_C" ping -c 2 -i 0.2 -W 2 100.64.0.1
+expect "alice -> carol" n "$NS_A" ping -c 2 -i 0.2 -W 2 "$C4"
+expect "the server saw carol come from 2001:db8::4" \
+	log_has server "carol: connected from 2001:db8::4"
+
 say "# the server stopped with SIGTERM"
 server_kids=$(children_of "$SERVER_PID")
 kill -TERM "$SERVER_PID"
@@ -233,7 +247,7 @@ expect "the server logged its router's undo" log_has server "router: removed"
 say
 say "netns: $PASSED passed, $FAILED failed"
 if [ "$FAILED" -ne 0 ]; then
-	for f in server alice bob mallory wrongname; do
+	for f in server alice bob mallory wrongname carol; do
 		[ -f "$WORK/$f.log" ] || continue
 		say "---- $f.log"
 		cat "$WORK/$f.log"

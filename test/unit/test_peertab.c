@@ -60,13 +60,15 @@ static size_t home_of(size_t max, int family, const uint8_t *addr)
 	struct peertab s;
 	size_t home = SIZE_MAX;
 
-	ck_assert_int_eq(peertab_init(&s, max), 0);
-	ck_assert_int_eq(peertab_insert(&s, family, addr, 1), 0);
+	if (peertab_init(&s, max) == -1 ||
+	    peertab_insert(&s, family, addr, 1) == -1)
+		ck_abort_msg("cannot place a key in a scratch table");
 	for (size_t i = 0; i <= s.mask; i++)
 		if (s.slot[i].id != 0)
 			home = i;
 	peertab_free(&s);
-	ck_assert_uint_ne(home, SIZE_MAX);
+	if (home == SIZE_MAX)
+		ck_abort_msg("scratch table lost its key");
 	return home;
 }
 
@@ -86,13 +88,13 @@ static void check_runs(const struct peertab *pt)
 			continue;
 		used++;
 		/* Its own lookup finds it. */
-		ck_assert_uint_eq(peertab_lookup(pt, e->family, e->addr),
-		    e->id);
+		if (peertab_lookup(pt, e->family, e->addr) != e->id)
+			ck_abort_msg("entry in slot %zu not found", i);
 		home = home_of(pt->max, e->family, e->addr);
 		for (size_t j = home; j != i; j = (j + 1) & pt->mask)
-			ck_assert_msg(pt->slot[j].id != 0,
-			    "hole at %zu between home %zu and slot %zu", j,
-			    home, i);
+			if (pt->slot[j].id == 0)
+				ck_abort_msg("hole at %zu between home %zu "
+				    "and slot %zu", j, home, i);
 	}
 	ck_assert_uint_eq(used, pt->count);
 }
@@ -488,15 +490,25 @@ static uint32_t rng(void)
 
 /*
  * The universe: half of it keys crowded onto four home slots (so runs are
- * long and overlap), the rest ordinary v4 and v6 addresses.
+ * long, overlap and wrap around the end), the rest ordinary v4 and v6
+ * addresses.
  */
 static void make_universe(struct key *u, size_t max)
 {
 	uint8_t crowd[4][24][4];
-	size_t n = 0;
+	struct peertab s;
+	size_t homes[4], n = 0;
 
+	/* Two crowds just before the end, so their runs wrap to slot 0 and
+	 * meet the crowd homed there; one more in the middle. */
+	ck_assert_int_eq(peertab_init(&s, max), 0);
+	homes[0] = s.mask;
+	homes[1] = s.mask - 3;
+	homes[2] = 1;
+	homes[3] = s.mask / 2;
+	peertab_free(&s);
 	for (size_t h = 0; h < 4; h++) {
-		colliding_keys(max, h * 5, crowd[h], 24);
+		colliding_keys(max, homes[h], crowd[h], 24);
 		for (size_t i = 0; i < 24; i++) {
 			u[n].family = AF_INET;
 			memset(u[n].addr, 0, 16);
@@ -577,12 +589,18 @@ static void model_run(uint64_t seed)
 				live--;
 			}
 		}
-		ck_assert_uint_eq(t.count, live);
+		if (t.count != live)
+			ck_abort_msg("seed %llu step %d: count %zu, model %zu",
+			    (unsigned long long)seed, step, t.count, live);
+		/* A plain test, not ck_assert: Check records a mark point per
+		 * assertion, and this loop makes millions of them. */
 		for (size_t i = 0; i < UNIVERSE; i++)
-			ck_assert_msg(peertab_lookup(&t, u[i].family,
-			    u[i].addr) == model[i],
-			    "seed %llu step %d key %zu",
-			    (unsigned long long)seed, step, i);
+			if (peertab_lookup(&t, u[i].family, u[i].addr) !=
+			    model[i])
+				ck_abort_msg("seed %llu step %d key %zu: %u, "
+				    "model %u", (unsigned long long)seed, step,
+				    i, peertab_lookup(&t, u[i].family,
+				    u[i].addr), model[i]);
 	}
 	check_runs(&t);
 }
