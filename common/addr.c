@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "util.h"
 
 /* The longest address text inet_pton could accept, plus its NUL. */
 enum { ADDR_TEXT_MAX = INET6_ADDRSTRLEN };
@@ -35,43 +36,6 @@ static unsigned int
 max_plen(int family)
 {
 	return (unsigned int)addr_len(family) * 8;
-}
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * A copy of untrusted input that is safe to put into a message: at most
- * QUOTE_MAX bytes, anything unprintable shown as '?'.
- */
-static const char *
-quote_input(const char *s, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		buf[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-	}
-	if (s[i] != '\0' && i >= 3) {
-		/* Truncated: say so. */
-		buf[i - 3] = buf[i - 2] = buf[i - 1] = '.';
-	}
-	buf[i] = '\0';
-	return buf;
 }
 
 /* Clear every bit of addr beyond the first plen bits. */
@@ -182,14 +146,14 @@ prefix_parse(const char *s, struct prefix *p, int allow_host_bits,
 	alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
 	if (alen == 0 || alen >= sizeof(addrbuf)) {
 		seterr(err, errlen, "bad address in '%s'",
-		    quote_input(s, q, sizeof(q)));
+		    str_quote(s, q, sizeof(q)));
 		return -1;
 	}
 	memcpy(addrbuf, s, alen);
 	addrbuf[alen] = '\0';
 	if (parse_address(addrbuf, &tmp) == -1) {
 		seterr(err, errlen, "bad address in '%s'",
-		    quote_input(s, q, sizeof(q)));
+		    str_quote(s, q, sizeof(q)));
 		return -1;
 	}
 	if (slash != NULL) {
@@ -197,7 +161,7 @@ prefix_parse(const char *s, struct prefix *p, int allow_host_bits,
 		if (plen == -1) {
 			seterr(err, errlen,
 			    "bad prefix length in '%s' (0..%u for IPv%d)",
-			    quote_input(s, q, sizeof(q)),
+			    str_quote(s, q, sizeof(q)),
 			    max_plen(tmp.family),
 			    tmp.family == AF_INET ? 4 : 6);
 			return -1;
@@ -211,7 +175,7 @@ prefix_parse(const char *s, struct prefix *p, int allow_host_bits,
 			char fixed[PREFIX_STRLEN];
 			seterr(err, errlen,
 			    "host bits set in '%s' (did you mean %s?)",
-			    quote_input(s, q, sizeof(q)),
+			    str_quote(s, q, sizeof(q)),
 			    prefix_fmt(&net, fixed, sizeof(fixed)));
 			return -1;
 		}

@@ -26,6 +26,7 @@
 
 #include "aead.h"
 #include "conf.h"
+#include "util.h"
 
 #define DEFAULT_CHROOT		"/run/guard/empty"
 #define DEFAULT_DEV_SERVER	"gd0"
@@ -75,38 +76,6 @@ struct conf_key {
 
 /* ---- Small helpers ------------------------------------------------------ */
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Untrusted text made safe to quote: bounded, unprintable bytes as '?'. */
-static const char *
-quote(const char *s, char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		buf[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-	}
-	if (s[i] != '\0' && i >= 3)
-		buf[i - 3] = buf[i - 2] = buf[i - 1] = '.';
-	buf[i] = '\0';
-	return buf;
-}
-
 static const char *
 role_program(int role)
 {
@@ -128,14 +97,14 @@ parse_number(const char *s, unsigned long long min, unsigned long long max,
 
 	if (n == 0 || s[n] != '\0') {
 		seterr(why, whylen, "'%s' is not a number",
-		    quote(s, q, sizeof(q)));
+		    str_quote(s, q, sizeof(q)));
 		return -1;
 	}
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno == ERANGE || n > 20 || v < min || v > max) {
 		seterr(why, whylen, "%s is out of range %llu..%llu",
-		    quote(s, q, sizeof(q)), min, max);
+		    str_quote(s, q, sizeof(q)), min, max);
 		return -1;
 	}
 	*out = v;
@@ -284,7 +253,7 @@ set_dev(struct guard_conf *c, const char *v, char *why, size_t whylen)
 	if (n == 0 || n >= sizeof(c->dev) || strspn(v, ok) != n ||
 	    strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
 		seterr(why, whylen, "'%s' is not a device name: use 1..%zu of "
-		    "A-Z a-z 0-9 _ . -", quote(v, q, sizeof(q)),
+		    "A-Z a-z 0-9 _ . -", str_quote(v, q, sizeof(q)),
 		    sizeof(c->dev) - 1);
 		return -1;
 	}
@@ -333,7 +302,7 @@ set_worker_uids(struct guard_conf *c, const char *v, char *why, size_t whylen)
 
 	if (dash == NULL || (n = (size_t)(dash - v)) >= sizeof(first)) {
 		seterr(why, whylen, "'%s' is not a range FIRST-LAST "
-		    "(e.g. %u-%u)", quote(v, q, sizeof(q)),
+		    "(e.g. %u-%u)", str_quote(v, q, sizeof(q)),
 		    DEFAULT_UID_FIRST, DEFAULT_UID_LAST);
 		return -1;
 	}
@@ -367,7 +336,7 @@ set_listen(struct guard_conf *c, const char *v, char *why, size_t whylen)
 
 	if (addr_parse(v, &p) == -1) {
 		seterr(why, whylen, "'%s' is not an IPv4 or IPv6 address",
-		    quote(v, q, sizeof(q)));
+		    str_quote(v, q, sizeof(q)));
 		return -1;
 	}
 	addr_fmt(p.family, p.addr, text, sizeof(text));
@@ -456,7 +425,7 @@ set_cipher(struct guard_conf *c, const char *v, char *why, size_t whylen)
 
 	if (id == -1) {
 		seterr(why, whylen, "unknown cipher '%s': use %s or %s",
-		    quote(v, q, sizeof(q)), cipher_label(CIPHER_AES256GCM),
+		    str_quote(v, q, sizeof(q)), cipher_label(CIPHER_AES256GCM),
 		    cipher_label(CIPHER_CHACHA20POLY1305));
 		return -1;
 	}
@@ -519,7 +488,7 @@ set_push_dns(struct guard_conf *c, const char *v, char *why, size_t whylen)
 
 	if (addr_parse(v, &p) == -1) {
 		seterr(why, whylen, "'%s' is not an IPv4 or IPv6 address",
-		    quote(v, q, sizeof(q)));
+		    str_quote(v, q, sizeof(q)));
 		return -1;
 	}
 	return add_prefix(c->push_dns, &c->npush_dns, CTL_MAX_DNS, &p, why,
@@ -587,7 +556,7 @@ set_peer(struct guard_conf *c, const char *v, char *why, size_t whylen)
 
 	if (split_peer(v, host, sizeof(host), &portstr) == -1) {
 		seterr(why, whylen, "'%s' is not HOST[:PORT] (a host name, "
-		    "an IPv4 address, or [IPv6]:PORT)", quote(v, q, sizeof(q)));
+		    "an IPv4 address, or [IPv6]:PORT)", str_quote(v, q, sizeof(q)));
 		return -1;
 	}
 	if (portstr != NULL && set_int(&port, portstr, 1, 65535, why,
@@ -606,7 +575,7 @@ set_server_name(struct guard_conf *c, const char *v, char *why, size_t whylen)
 
 	if (!valid_hostname(v) && addr_parse(v, &p) == -1) {
 		seterr(why, whylen, "'%s' is not a host name or address",
-		    quote(v, q, sizeof(q)));
+		    str_quote(v, q, sizeof(q)));
 		return -1;
 	}
 	if (strlen(v) >= sizeof(c->server_name)) {
@@ -961,7 +930,7 @@ parse_line(struct parse_ctx *ctx, const char *line, size_t len)
 		return 0;
 	if ((k = find_key(words[0])) == NULL)
 		return fail(ctx, NULL, "unknown key '%s'",
-		    quote(words[0], q, sizeof(q)));
+		    str_quote(words[0], q, sizeof(q)));
 	if (n > 2)
 		return fail(ctx, k, k->has_arg == no_argument ?
 		    "takes no value" :
@@ -1371,13 +1340,13 @@ flag_error(struct parse_ctx *ctx, int ch, char **argv)
 	/* An unknown or ambiguous long option: show it without its value. */
 	if (optind < 1 || optind > ctx->argc)
 		return fail(ctx, NULL, "unknown option; see --help");
-	quote(argv[optind - 1], what, sizeof(what));
+	str_quote(argv[optind - 1], what, sizeof(what));
 	what[strcspn(what, "=")] = '\0';
 	if (count_prefixed(what) > 1)
 		return fail(ctx, NULL, "ambiguous option '%s': spell it out; "
-		    "see --help", quote(what, q, sizeof(q)));
+		    "see --help", str_quote(what, q, sizeof(q)));
 	return fail(ctx, NULL, "unknown option '%s'; see --help",
-	    quote(what, q, sizeof(q)));
+	    str_quote(what, q, sizeof(q)));
 }
 
 /*
@@ -1438,7 +1407,7 @@ apply_flags(struct parse_ctx *ctx, struct cmdline *cl, int argc, char **argv)
 	if (optind < argc)
 		return fail(ctx, NULL, "unexpected argument '%s': every value "
 		    "follows its flag (see --help)",
-		    quote(argv[optind], q, sizeof(q)));
+		    str_quote(argv[optind], q, sizeof(q)));
 	return 0;
 }
 

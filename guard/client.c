@@ -297,22 +297,6 @@ server_connect(const struct guard_conf *c, struct prefix *srv)
 	return fd;
 }
 
-static int
-check_credentials(const struct guard_conf *c)
-{
-	char err[512];
-	SSL_CTX *ctx;
-
-	ctx = tls_ctx_new(ROLE_CLIENT, c->ca, c->cert, c->key, c->crl, err,
-	    sizeof(err));
-	if (ctx == NULL) {
-		fprintf(stderr, "tunclient: %s\n", err);
-		return -1;
-	}
-	SSL_CTX_free(ctx);
-	return 0;
-}
-
 int
 tunclient_main(int argc, char **argv)
 {
@@ -330,8 +314,12 @@ tunclient_main(int argc, char **argv)
 		fprintf(stderr, "tunclient: %s\n", err);
 		return 1;
 	}
-	if (check_credentials(&conf) == -1)
+	/* Load the certificates once now, so that mistakes show at once. */
+	if (tls_files_check(ROLE_CLIENT, conf.ca, conf.cert, conf.key, conf.crl, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "tunclient: %s\n", err);
 		return 1;
+	}
 	if (conf.configtest) {
 		printf("tunclient: configuration OK\n");
 		return 0;

@@ -332,23 +332,6 @@ tunnel_setup(struct guard_env *env)
 	return 0;
 }
 
-/* Load the certificates once now, so that errors show at start-up. */
-static int
-check_credentials(const struct guard_conf *c)
-{
-	char err[512];
-	SSL_CTX *ctx;
-
-	ctx = tls_ctx_new(ROLE_SERVER, c->ca, c->cert, c->key, c->crl, err,
-	    sizeof(err));
-	if (ctx == NULL) {
-		fprintf(stderr, "guardd: %s\n", err);
-		return -1;
-	}
-	SSL_CTX_free(ctx);
-	return 0;
-}
-
 static const struct guard_ops server_ops = {
 	.route = server_route,
 	.ctl_msg = server_ctl_msg,
@@ -387,8 +370,12 @@ guardd_main(int argc, char **argv)
 		fprintf(stderr, "guardd: %s\n", err);
 		return 1;
 	}
-	if (check_credentials(&conf) == -1)
+	/* Load the certificates once now, so that mistakes show at once. */
+	if (tls_files_check(ROLE_SERVER, conf.ca, conf.cert, conf.key, conf.crl, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "guardd: %s\n", err);
 		return 1;
+	}
 	if (conf.configtest) {
 		printf("guardd: configuration OK\n");
 		return 0;

@@ -106,6 +106,18 @@ fail:
 }
 
 int
+tls_files_check(int role, const char *ca, const char *cert, const char *key,
+    const char *crl, char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	if ((ctx = tls_ctx_new(role, ca, cert, key, crl, err, errlen)) == NULL)
+		return -1;
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
+int
 tls_identity_valid(const char *name)
 {
 	size_t i, len = strlen(name);

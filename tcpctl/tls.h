@@ -23,6 +23,14 @@ SSL_CTX *tls_ctx_new(int role, const char *ca, const char *cert,
     const char *key, const char *crl, char *err, size_t errlen);
 
 /*
+ * Load the files as tls_ctx_new would, and let them go again: start-up
+ * checks them this way so that a mistake shows before anything changes.
+ * 0 or -1 with the reason in err.
+ */
+int tls_files_check(int role, const char *ca, const char *cert,
+    const char *key, const char *crl, char *err, size_t errlen);
+
+/*
  * The peer's identity: its certificate's common name, which must be 1 to
  * IDENTITY_MAX - 1 characters from [A-Za-z0-9._@-], and the SHA-256 of
  * its public key (DER SubjectPublicKeyInfo). 0 or -1 with err.

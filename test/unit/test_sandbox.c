@@ -1,0 +1,496 @@
+/*
+ * Unit tests for common/sandbox.c, the privilege drop every sandboxed
+ * child runs. Only root can drop privileges, so the suite runs as root and
+ * is skipped otherwise (and says so; no case pretends to pass).
+ *
+ * sandbox_enter runs in a grandchild forked by the test, not in the test
+ * process itself: with RLIMIT_FSIZE at 0 the test process could no longer
+ * write Check's result file (the write fails and SIGXFSZ kills it), and a
+ * chrooted test process could not remove its directory afterwards. The
+ * grandchild looks at itself from the inside and sends what it saw over a
+ * pipe; the test asserts on that.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/* A uid and gid that no account on a test machine uses. */
+#define SANDBOX_UID	((uid_t)3199999999u)
+enum { SANDBOX_FILES = 32 };
+
+/* What the grandchild saw after sandbox_enter. */
+struct observed {
+	int enter;			/* sandbox_enter's result */
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	int ngroups;
+	int regain_root;		/* setresuid(0, 0, 0) */
+	int regain_gid;			/* setresgid(0, 0, 0) */
+	int no_new_privs;
+	int dumpable;
+	int root_opened;		/* opendir("/") worked */
+	int root_entries;		/* besides . and .. */
+	int cwd_is_root;
+	int fork_result;		/* -1 when fork failed */
+	int fork_errno;
+	int create_result;		/* open("/x", O_CREAT) */
+	int create_errno;
+	int escape_entries;		/* entries seen in "/.." */
+	struct rlimit core, fsize, nproc, nofile;
+};
+
+/* The fresh empty directory each case uses; removed by the fixture. */
+static char dir[64];
+
+static void dir_make(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/guard-sandbox.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* mkdtemp makes it 0700; a chroot for the children is 0755. */
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Remove dir and whatever a case left in it, without following links. */
+static void dir_remove(void)
+{
+	if (dir[0] == '\0')
+		return;
+	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	dir[0] = '\0';
+}
+
+static int count_entries(const char *path, int *opened)
+{
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	*opened = 0;
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	*opened = 1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* In the grandchild: drop privileges, then look around. Never returns. */
+static void __attribute__((noreturn)) observe(int wfd, uid_t uid)
+{
+	struct sandbox sb = { dir, uid, SANDBOX_FILES };
+	struct observed o;
+	char cwd[PATH_MAX];
+	pid_t pid;
+	int opened, fd;
+
+	memset(&o, 0, sizeof(o));
+	o.enter = sandbox_enter(&sb);
+	getresuid(&o.ruid, &o.euid, &o.suid);
+	getresgid(&o.rgid, &o.egid, &o.sgid);
+	o.ngroups = getgroups(0, NULL);
+	o.regain_root = setresuid(0, 0, 0);
+	o.regain_gid = setresgid(0, 0, 0);
+	o.no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	o.dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	o.root_entries = count_entries("/", &opened);
+	o.root_opened = opened;
+	o.escape_entries = count_entries("/..", &opened);
+	o.cwd_is_root = getcwd(cwd, sizeof(cwd)) != NULL &&
+	    strcmp(cwd, "/") == 0;
+	/* Only inside the sandbox: a failed enter may leave us root in the
+	 * host's real root directory. */
+	o.create_result = fd = -1;
+	if (o.enter == 0) {
+		errno = 0;
+		o.create_result = fd = open("/planted", O_WRONLY | O_CREAT,
+		    0644);
+		o.create_errno = errno;
+		if (fd != -1)
+			close(fd);
+	}
+	getrlimit(RLIMIT_CORE, &o.core);
+	getrlimit(RLIMIT_FSIZE, &o.fsize);
+	getrlimit(RLIMIT_NPROC, &o.nproc);
+	getrlimit(RLIMIT_NOFILE, &o.nofile);
+	errno = 0;
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	o.fork_result = pid == -1 ? -1 : 0;
+	o.fork_errno = errno;
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	/* A pipe, not a file: RLIMIT_FSIZE does not apply. */
+	if (write(wfd, &o, sizeof(o)) != (ssize_t)sizeof(o))
+		_exit(2);
+	_exit(0);
+}
+
+/* Run sandbox_enter as uid in a grandchild and report what it saw. */
+static struct observed run_sandboxed(uid_t uid)
+{
+	struct observed o;
+	int p[2], status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(p[0]);
+		observe(p[1], uid);
+	}
+	close(p[1]);
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(read(p[0], &o, sizeof(o)), (ssize_t)sizeof(o));
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	return o;
+}
+
+static struct observed entered(void)
+{
+	struct observed o;
+
+	ck_assert_int_eq(sandbox_prepare_dir(dir), 0);
+	o = run_sandboxed(SANDBOX_UID);
+	ck_assert_int_eq(o.enter, 0);
+	return o;
+}
+
+/* ---- sandbox_enter ----------------------------------------------------------- */
+
+START_TEST(enter_succeeds)
+{
+	entered();
+}
+END_TEST
+
+START_TEST(uid_dropped_everywhere)
+{
+	struct observed o = entered();
+
+	ck_assert_uint_eq(o.ruid, SANDBOX_UID);
+	ck_assert_uint_eq(o.euid, SANDBOX_UID);
+	ck_assert_uint_eq(o.suid, SANDBOX_UID);
+}
+END_TEST
+
+START_TEST(gid_is_uid)
+{
+	struct observed o = entered();
+
+	ck_assert_uint_eq(o.rgid, (gid_t)SANDBOX_UID);
+	ck_assert_uint_eq(o.egid, (gid_t)SANDBOX_UID);
+	ck_assert_uint_eq(o.sgid, (gid_t)SANDBOX_UID);
+}
+END_TEST
+
+START_TEST(no_supplementary_groups)
+{
+	ck_assert_int_eq(entered().ngroups, 0);
+}
+END_TEST
+
+START_TEST(root_cannot_be_regained)
+{
+	struct observed o = entered();
+
+	ck_assert_int_eq(o.regain_root, -1);
+	ck_assert_int_eq(o.regain_gid, -1);
+}
+END_TEST
+
+START_TEST(no_new_privs_set)
+{
+	ck_assert_int_eq(entered().no_new_privs, 1);
+}
+END_TEST
+
+START_TEST(not_dumpable)
+{
+	ck_assert_int_eq(entered().dumpable, 0);
+}
+END_TEST
+
+/* The new root is the empty directory: nothing of the host is visible. */
+START_TEST(root_is_the_empty_dir)
+{
+	struct observed o = entered();
+
+	ck_assert_int_eq(o.root_opened, 1);
+	ck_assert_int_eq(o.root_entries, 0);
+	/* ".." of the new root is the root again, not /tmp. */
+	ck_assert_int_eq(o.escape_entries, 0);
+}
+END_TEST
+
+START_TEST(cwd_is_new_root)
+{
+	ck_assert_int_eq(entered().cwd_is_root, 1);
+}
+END_TEST
+
+/* The directory belongs to root and is 0755: nothing can be planted. */
+START_TEST(cannot_create_files)
+{
+	struct observed o = entered();
+
+	ck_assert_int_eq(o.create_result, -1);
+	ck_assert_int_eq(o.create_errno, EACCES);
+}
+END_TEST
+
+START_TEST(fork_fails)
+{
+	struct observed o = entered();
+
+	ck_assert_int_eq(o.fork_result, -1);
+	ck_assert_int_eq(o.fork_errno, EAGAIN);
+}
+END_TEST
+
+START_TEST(limits_set)
+{
+	struct observed o = entered();
+
+	ck_assert_uint_eq(o.core.rlim_cur, 0);
+	ck_assert_uint_eq(o.core.rlim_max, 0);
+	ck_assert_uint_eq(o.fsize.rlim_cur, 0);
+	ck_assert_uint_eq(o.fsize.rlim_max, 0);
+	ck_assert_uint_eq(o.nproc.rlim_cur, 0);
+	ck_assert_uint_eq(o.nproc.rlim_max, 0);
+	ck_assert_uint_eq(o.nofile.rlim_cur, SANDBOX_FILES);
+	ck_assert_uint_eq(o.nofile.rlim_max, SANDBOX_FILES);
+}
+END_TEST
+
+START_TEST(refuses_uid_zero)
+{
+	struct observed o;
+
+	ck_assert_int_eq(sandbox_prepare_dir(dir), 0);
+	o = run_sandboxed(0);
+	ck_assert_int_eq(o.enter, -1);
+}
+END_TEST
+
+START_TEST(refuses_missing_dir)
+{
+	struct observed o;
+
+	/* The directory is gone by the time the child enters it. */
+	ck_assert_int_eq(rmdir(dir), 0);
+	o = run_sandboxed(SANDBOX_UID);
+	ck_assert_int_eq(o.enter, -1);
+	/* Nothing was dropped on the way to the failure. */
+	ck_assert_uint_eq(o.euid, 0);
+}
+END_TEST
+
+/* ---- sandbox_prepare_dir ---------------------------------------------------- */
+
+START_TEST(prepare_accepts_empty_root_dir)
+{
+	ck_assert_int_eq(sandbox_prepare_dir(dir), 0);
+	/* And again: preparing is idempotent. */
+	ck_assert_int_eq(sandbox_prepare_dir(dir), 0);
+}
+END_TEST
+
+START_TEST(prepare_refuses_non_empty)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/left-over", dir);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT, 0600), 0);
+	close(fd);
+	ck_assert_int_eq(sandbox_prepare_dir(dir), -1);
+}
+END_TEST
+
+/* A dot file counts too: only . and .. may be there. */
+START_TEST(prepare_refuses_hidden_entry)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/.hidden", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(sandbox_prepare_dir(dir), -1);
+}
+END_TEST
+
+START_TEST(prepare_refuses_group_writable)
+{
+	ck_assert_int_eq(chmod(dir, 0775), 0);
+	ck_assert_int_eq(sandbox_prepare_dir(dir), -1);
+}
+END_TEST
+
+START_TEST(prepare_refuses_world_writable)
+{
+	ck_assert_int_eq(chmod(dir, 0757), 0);
+	ck_assert_int_eq(sandbox_prepare_dir(dir), -1);
+	/* Sticky like /tmp is no better. */
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ck_assert_int_eq(sandbox_prepare_dir(dir), -1);
+}
+END_TEST
+
+START_TEST(prepare_refuses_not_owned_by_root)
+{
+	ck_assert_int_eq(chown(dir, SANDBOX_UID, SANDBOX_UID), 0);
+	ck_assert_int_eq(sandbox_prepare_dir(dir), -1);
+}
+END_TEST
+
+START_TEST(prepare_refuses_regular_file)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/file", dir);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT, 0644), 0);
+	close(fd);
+	ck_assert_int_eq(sandbox_prepare_dir(path), -1);
+}
+END_TEST
+
+START_TEST(prepare_creates_missing_dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/chroot", dir);
+	ck_assert_int_eq(sandbox_prepare_dir(path), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_uid, 0);
+	/* 0755 at most (the umask may take more away, never add). */
+	ck_assert_uint_eq(st.st_mode & 07777 & ~0755u, 0);
+}
+END_TEST
+
+/* The parent of a missing directory is made too (one level). */
+START_TEST(prepare_creates_missing_parent)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/var/chroot", dir);
+	ck_assert_int_eq(sandbox_prepare_dir(path), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(rmdir(path), 0);
+}
+END_TEST
+
+/* A freshly created directory is accepted by sandbox_enter as is. */
+START_TEST(prepared_dir_can_be_entered)
+{
+	char path[PATH_MAX];
+	struct observed o;
+
+	snprintf(path, sizeof(path), "%s/chroot", dir);
+	ck_assert_int_eq(sandbox_prepare_dir(path), 0);
+	/* Enter the new directory instead of dir. */
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/chroot");
+	o = run_sandboxed(SANDBOX_UID);
+	ck_assert_int_eq(o.enter, 0);
+	ck_assert_int_eq(o.root_entries, 0);
+	/* Let the fixture remove the outer directory. */
+	ck_assert_int_eq(rmdir(dir), 0);
+	*strrchr(dir, '/') = '\0';
+}
+END_TEST
+
+static Suite *sandbox_suite(void)
+{
+	Suite *s = suite_create("sandbox");
+	TCase *tc;
+
+	tc = tcase_create("enter");
+	tcase_add_checked_fixture(tc, dir_make, dir_remove);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, enter_succeeds);
+	tcase_add_test(tc, uid_dropped_everywhere);
+	tcase_add_test(tc, gid_is_uid);
+	tcase_add_test(tc, no_supplementary_groups);
+	tcase_add_test(tc, root_cannot_be_regained);
+	tcase_add_test(tc, no_new_privs_set);
+	tcase_add_test(tc, not_dumpable);
+	tcase_add_test(tc, root_is_the_empty_dir);
+	tcase_add_test(tc, cwd_is_new_root);
+	tcase_add_test(tc, cannot_create_files);
+	tcase_add_test(tc, fork_fails);
+	tcase_add_test(tc, limits_set);
+	tcase_add_test(tc, refuses_uid_zero);
+	tcase_add_test(tc, refuses_missing_dir);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("prepare dir");
+	tcase_add_checked_fixture(tc, dir_make, dir_remove);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, prepare_accepts_empty_root_dir);
+	tcase_add_test(tc, prepare_refuses_non_empty);
+	tcase_add_test(tc, prepare_refuses_hidden_entry);
+	tcase_add_test(tc, prepare_refuses_group_writable);
+	tcase_add_test(tc, prepare_refuses_world_writable);
+	tcase_add_test(tc, prepare_refuses_not_owned_by_root);
+	tcase_add_test(tc, prepare_refuses_regular_file);
+	tcase_add_test(tc, prepare_creates_missing_dir);
+	tcase_add_test(tc, prepare_creates_missing_parent);
+	tcase_add_test(tc, prepared_dir_can_be_entered);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (geteuid() != 0) {
+		printf("Running suite(s): sandbox\n"
+		    "sandbox: skipped, dropping privileges needs root\n");
+		return 0;
+	}
+	sr = srunner_create(sandbox_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed != 0 ? 1 : 0;
+}
