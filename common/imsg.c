@@ -2,6 +2,7 @@
  * Guard internal messages over SEQPACKET socketpairs. See imsg.h.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -97,6 +98,19 @@ imsg_take_fds(struct msghdr *msg, int *fd)
 	return bad ? -1 : 0;
 }
 
+/*
+ * recvmsg returns 0 both at end of file and for an empty datagram, which
+ * Guard never sends: only a hang-up counts as the end.
+ */
+static int
+peer_closed(int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLRDHUP };
+
+	return poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP)) != 0;
+}
+
 int
 imsg_recv(int sock, struct imsg *m)
 {
@@ -125,7 +139,7 @@ imsg_recv(int sock, struct imsg *m)
 		return -1;
 	if (imsg_take_fds(&msg, &m->fd) == -1)
 		goto bad;
-	if (n == 0 && msg.msg_controllen == 0)
+	if (n == 0 && msg.msg_controllen == 0 && peer_closed(sock))
 		return 0;
 	if ((msg.msg_flags & MSG_TRUNC) || (size_t)n < IMSG_HDR_LEN ||
 	    m->hdr.len != (size_t)n || m->hdr.flags != 0)

@@ -67,6 +67,10 @@ drop_ids(uid_t uid)
 int
 sandbox_enter(const struct sandbox *sb)
 {
+	if (sb->uid == 0) {
+		log_warnx("refusing to run a sandboxed process as root");
+		return -1;
+	}
 	if (chroot(sb->chroot_dir) == -1) {
 		log_warn("chroot %s", sb->chroot_dir);
 		return -1;
@@ -121,7 +125,12 @@ sandbox_prepare_dir(const char *dir)
 	char parent[1024];
 	char *slash;
 
-	if (stat(dir, &st) == -1 && errno == ENOENT) {
+	if (strlen(dir) >= sizeof(parent) || dir[0] != '/') {
+		log_warnx("chroot directory %s: not an absolute path of at "
+		    "most %zu bytes", dir, sizeof(parent) - 1);
+		return -1;
+	}
+	if (lstat(dir, &st) == -1 && errno == ENOENT) {
 		snprintf(parent, sizeof(parent), "%s", dir);
 		if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
 			*slash = '\0';
@@ -135,7 +144,8 @@ sandbox_prepare_dir(const char *dir)
 			return -1;
 		}
 	}
-	if (stat(dir, &st) == -1) {
+	/* lstat: a symbolic link could be pointed elsewhere later. */
+	if (lstat(dir, &st) == -1) {
 		log_warn("chroot directory %s", dir);
 		return -1;
 	}

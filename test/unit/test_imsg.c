@@ -571,15 +571,17 @@ START_TEST(oversized_with_max_len_field)
 END_TEST
 
 /*
- * imsg_recv reads into the header first: a zero-length frame reads as end
- * of file on SEQPACKET, and must at least never pass as a message.
+ * A zero-length frame reads like end of file from recvmsg; while the
+ * sender is still connected it is a malformed frame, not the end.
  */
 START_TEST(empty_frame_is_not_a_message)
 {
 	static struct imsg m;
 
 	send_raw(sv[0], "", 0, NULL, 0);
-	ck_assert_int_ne(imsg_recv(sv[1], &m), 1);
+	errno = 0;
+	ck_assert_int_eq(imsg_recv(sv[1], &m), -1);
+	ck_assert_int_eq(errno, EBADMSG);
 	ck_assert_int_eq(m.fd, -1);
 }
 END_TEST

@@ -369,6 +369,24 @@ START_TEST(prepare_refuses_world_writable)
 }
 END_TEST
 
+/* A link could be pointed elsewhere between the check and the chroot. */
+START_TEST(prepare_refuses_symlink)
+{
+	char link[PATH_MAX];
+
+	snprintf(link, sizeof(link), "%s.link", dir);
+	ck_assert_int_eq(symlink(dir, link), 0);
+	ck_assert_int_eq(sandbox_prepare_dir(link), -1);
+	ck_assert_int_eq(unlink(link), 0);
+}
+END_TEST
+
+START_TEST(prepare_refuses_relative_path)
+{
+	ck_assert_int_eq(sandbox_prepare_dir("run/guard/empty"), -1);
+}
+END_TEST
+
 START_TEST(prepare_refuses_not_owned_by_root)
 {
 	ck_assert_int_eq(chown(dir, SANDBOX_UID, SANDBOX_UID), 0);
@@ -465,6 +483,8 @@ static Suite *sandbox_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, prepare_accepts_empty_root_dir);
 	tcase_add_test(tc, prepare_refuses_non_empty);
+	tcase_add_test(tc, prepare_refuses_symlink);
+	tcase_add_test(tc, prepare_refuses_relative_path);
 	tcase_add_test(tc, prepare_refuses_hidden_entry);
 	tcase_add_test(tc, prepare_refuses_group_writable);
 	tcase_add_test(tc, prepare_refuses_world_writable);
