@@ -141,6 +141,7 @@ install: all
 	install -m 0755 $(BUILD)/tunclient $(DESTDIR)$(SBINDIR)/tunclient
 	install -m 0755 certs/guard-pki $(DESTDIR)$(BINDIR)/guard-pki
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:

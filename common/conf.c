@@ -35,6 +35,9 @@
 /* Beyond INT_MAX, so not enum constants. */
 #define DEFAULT_UID_FIRST	UINT32_C(3000000000)
 #define DEFAULT_UID_LAST	UINT32_C(3000999999)
+/* A client's own range, so a client and a server on one host never mix. */
+#define DEFAULT_CLIENT_UID_FIRST	UINT32_C(3001000000)
+#define DEFAULT_CLIENT_UID_LAST		UINT32_C(3001000099)
 /* (uid_t)-1 means "no change" to setresuid(): never a worker's uid. */
 #define UID_LIMIT		UINT32_C(4294967295)
 
@@ -715,7 +718,7 @@ static const struct conf_key keys[] = {
 	{ "server-name", ARG, CLIENT, 0, 0, "NAME", set_server_name, NULL,
 	    show_server_name, "name the server's certificate must carry" },
 	{ "verbose", SWITCH, BOTH, KEY_REPEAT, 'v', NULL, set_verbose,
-	    clear_verbose, NULL, "log more; repeat for more still" },
+	    clear_verbose, NULL, "log debug messages too" },
 	{ "worker-uids", ARG, BOTH, 0, 0, "FIRST-LAST", set_worker_uids, NULL,
 	    show_worker_uids, "uids for the per-peer workers, 2 per peer" },
 };
@@ -1068,6 +1071,41 @@ conf_parse_file(struct guard_conf *c, const char *path, char *err,
 
 /* ---- Defaults and cross-checks ----------------------------------------- */
 
+/*
+ * Relative paths are taken from the directory Guard was started in; its
+ * processes read the files later, from elsewhere, so make them absolute.
+ */
+static int
+make_absolute(char *path, size_t len, const char *key, char *err,
+    size_t errlen)
+{
+	char cwd[PATH_MAX], joined[PATH_MAX + 1];
+
+	if (path[0] == '\0' || path[0] == '/')
+		return 0;
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(joined, sizeof(joined), "%s/%s", cwd, path) >=
+	    len) {
+		seterr(err, errlen, "%s: cannot make '%s' an absolute path",
+		    key, path);
+		return -1;
+	}
+	memcpy(path, joined, strlen(joined) + 1);
+	return 0;
+}
+
+static int
+absolute_paths(struct guard_conf *c, char *err, size_t errlen)
+{
+	if (make_absolute(c->ca, sizeof(c->ca), "ca", err, errlen) == -1 ||
+	    make_absolute(c->cert, sizeof(c->cert), "cert", err, errlen) ==
+	    -1 || make_absolute(c->key, sizeof(c->key), "key", err, errlen) ==
+	    -1 || make_absolute(c->crl, sizeof(c->crl), "crl", err, errlen) ==
+	    -1)
+		return -1;
+	return 0;
+}
+
 void
 conf_defaults(struct guard_conf *c, int role)
 {
@@ -1076,8 +1114,10 @@ conf_defaults(struct guard_conf *c, int role)
 	snprintf(c->dev, sizeof(c->dev), "%s",
 	    role == ROLE_SERVER ? DEFAULT_DEV_SERVER : DEFAULT_DEV_CLIENT);
 	snprintf(c->chroot_dir, sizeof(c->chroot_dir), "%s", DEFAULT_CHROOT);
-	c->worker_uid_first = DEFAULT_UID_FIRST;
-	c->worker_uid_last = DEFAULT_UID_LAST;
+	c->worker_uid_first = role == ROLE_SERVER ? DEFAULT_UID_FIRST :
+	    DEFAULT_CLIENT_UID_FIRST;
+	c->worker_uid_last = role == ROLE_SERVER ? DEFAULT_UID_LAST :
+	    DEFAULT_CLIENT_UID_LAST;
 	c->queue_depth = QUEUE_DEPTH_DEFAULT;
 	c->port = GUARD_DEFAULT_PORT;
 	c->mtu = GUARD_DEFAULT_MTU;
@@ -1447,6 +1487,8 @@ conf_load(struct guard_conf *c, int role, int argc, char **argv,
 
 	if (role == ROLE_CLIENT && c->server_name[0] == '\0')
 		memcpy(c->server_name, c->peer_host, sizeof(c->server_name));
+	if (absolute_paths(c, err, errlen) == -1)
+		return -1;
 	return conf_check(c, err, errlen);
 }
 
@@ -1497,9 +1539,10 @@ conf_usage(int role, void *fp)
 			k->show(d, dflt, sizeof(dflt));
 		print_usage_line(out, flag, k->help, dflt);
 	}
-	fprintf(out, "\nEvery long flag is also a config file key: "
-	    "\"queue-depth 16\" in the\nfile is \"--queue-depth 16\" "
-	    "here. Flags win over the file; a list flag\n(listen, push-route, "
-	    "push-dns) replaces the file's list. See guard.conf(5).\n");
+	fprintf(out, "\nEvery long flag but config, check and help is also a "
+	    "config file key:\n\"queue-depth 16\" in the file is "
+	    "\"--queue-depth 16\" here. Flags win over\nthe file.%s See "
+	    "guard.conf(5).\n", role == ROLE_SERVER ? " A list flag (listen, "
+	    "push-route, push-dns) replaces the\nfile's list." : "");
 	free(d);
 }

@@ -71,7 +71,8 @@ void conf_defaults(struct guard_conf *c, int role);
 
 /*
  * The whole start-up: defaults, then the file named by -c (if any), then
- * the flags again (flags win), then conf_check(). Returns 0; 1 when the
+ * the flags again (flags win), then relative paths made absolute (from
+ * the current directory), then conf_check(). Returns 0; 1 when the
  * user asked for --help/-h (usage was printed to stdout); -1 with a message
  * in err that names the flag or FILE:LINE and what is wrong.
  */

@@ -184,7 +184,6 @@ struct imsg_udpdata_init {
 	uint32_t uid;			/* run as this uid and gid */
 	uint32_t queue_depth;
 	uint32_t queue_msgsize;
-	uint32_t mtu;
 	uint32_t bind_len;		/* server: local UDP address, port 0 */
 	struct sockaddr_storage bind_addr;
 	char chroot_dir[ROLE_PATH_MAX];

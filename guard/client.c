@@ -305,7 +305,7 @@ tunclient_main(int argc, char **argv)
 	char err[CONF_ERR_MAX];
 	struct prefix srv;
 	struct peer *p;
-	int r, conn;
+	int r, conn, ready = -1;
 
 	if ((r = conf_load(&conf, ROLE_CLIENT, argc, argv, err,
 	    sizeof(err))) != 0) {
@@ -333,11 +333,8 @@ tunclient_main(int argc, char **argv)
 		return 1;
 	log_init(conf.foreground, conf.verbose, "tunclient");
 	log_procinit("guard");
-	if (!conf.foreground && daemon(0, 0) == -1) {
-		fprintf(stderr, "tunclient: daemon: %s\n", strerror(errno));
-		close(conn);
-		return 1;
-	}
+	if (!conf.foreground)
+		ready = guard_daemonize("tunclient");
 	if (guard_setup(&env, &conf, &client_ops, 1) == -1) {
 		close(conn);
 		goto fail;
@@ -347,6 +344,7 @@ tunclient_main(int argc, char **argv)
 	snprintf(p->remote, sizeof(p->remote), "server %.50s", conf.peer_host);
 	if (guard_peer_start(&env, p, conn, conf.server_name) == -1)
 		goto fail;
+	guard_ready(&ready, 0);
 	guard_loop(&env);
 	guard_cleanup(&env);
 	log_info("stopped");
@@ -354,5 +352,6 @@ tunclient_main(int argc, char **argv)
 fail:
 	log_warnx("start-up failed; undoing");
 	guard_cleanup(&env);
+	guard_ready(&ready, 1);
 	return 1;
 }

@@ -262,6 +262,57 @@ guard_setup(struct guard_env *env, const struct guard_conf *conf,
 	return 0;
 }
 
+/* ---- daemon ------------------------------------------------------------ */
+
+int
+guard_daemonize(const char *progname)
+{
+	int p[2], null;
+	char status;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		fprintf(stderr, "%s: pipe: %s\n", progname, strerror(errno));
+		exit(1);
+	}
+	if ((pid = fork()) == -1) {
+		fprintf(stderr, "%s: fork: %s\n", progname, strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &status, 1) != 1)
+			status = 1;
+		if (status != 0)
+			fprintf(stderr, "%s: start-up failed; see the system "
+			    "log\n", progname);
+		exit(status);
+	}
+	close(p[0]);
+	if (setsid() == -1 || chdir("/") == -1)
+		exit(1);
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	return p[1];
+}
+
+void
+guard_ready(int *ready_fd, int status)
+{
+	char c = (char)status;
+
+	if (*ready_fd == -1)
+		return;
+	(void)write(*ready_fd, &c, 1);
+	close(*ready_fd);
+	*ready_fd = -1;
+}
+
 /* ---- child messages ---------------------------------------------------- */
 
 /* Relay a child's log line; -1 when it is malformed. */
@@ -481,7 +532,6 @@ send_inits(struct guard_env *env, struct peer *p,
 	ui.uid = guard_data_uid(c, p);
 	ui.queue_depth = (uint32_t)c->queue_depth;
 	ui.queue_msgsize = (uint32_t)env->queue_msgsize;
-	ui.mtu = (uint32_t)c->mtu;
 	if (bind_len > 0) {
 		memcpy(&ui.bind_addr, bind_addr, bind_len);
 		ui.bind_len = bind_len;

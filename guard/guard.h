@@ -154,6 +154,18 @@ int guard_peer_start(struct guard_env *env, struct peer *p, int conn,
 void guard_peer_teardown(struct guard_env *env, struct peer *p,
     const char *reason, int hostile);
 
+/*
+ * Detach from the terminal as a daemon, yet let the shell that started us
+ * learn whether start-up worked: the original process waits for the
+ * daemon's verdict on a pipe and exits with it (printing where to look
+ * when it failed). Returns the pipe's write end in the daemon, or -1 in
+ * the foreground case.
+ */
+int guard_daemonize(const char *progname);
+
+/* Tell the waiting parent how start-up went (0 ok) and close the pipe. */
+void guard_ready(int *ready_fd, int status);
+
 /* Run the event loop until a signal or a fatal condition. */
 void guard_loop(struct guard_env *env);
 

@@ -23,6 +23,7 @@
 enum { PROC_FD_EXE = 6, PROC_FD_HIGH = 64 };
 
 static int proc_exe_fd = -1;
+static int proc_null_fd = -1;
 
 int
 proc_init(void)
@@ -32,6 +33,11 @@ proc_init(void)
 	proc_exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (proc_exe_fd == -1) {
 		log_warn("open /proc/self/exe");
+		return -1;
+	}
+	proc_null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (proc_null_fd == -1) {
+		log_warn("open /dev/null");
 		return -1;
 	}
 	return 0;
@@ -47,6 +53,14 @@ child_exec(pid_t parent, const char *role, uint32_t peerid, const int fds[3])
 	sigset_t none;
 	int tmp[3], exe, i;
 
+	/*
+	 * Children log through GUARD. Their standard descriptors go nowhere:
+	 * a sandboxed process may write no file (RLIMIT_FSIZE 0), and GUARD's
+	 * stderr may be one.
+	 */
+	for (i = 0; i < 3; i++)
+		if (dup2(proc_null_fd, i) == -1)
+			_exit(127);
 	/* Lift every descriptor above the fixed slots, then place them. */
 	for (i = 0; i < 3; i++)
 		tmp[i] = fds[i] < 0 ? -1 :

@@ -361,7 +361,7 @@ guardd_main(int argc, char **argv)
 	static struct guard_conf conf;
 	static struct guard_env env;
 	char err[CONF_ERR_MAX];
-	int r;
+	int r, ready = -1;
 
 	if ((r = conf_load(&conf, ROLE_SERVER, argc, argv, err,
 	    sizeof(err))) != 0) {
@@ -386,10 +386,8 @@ guardd_main(int argc, char **argv)
 	}
 	log_init(conf.foreground, conf.verbose, "guardd");
 	log_procinit("guard");
-	if (!conf.foreground && daemon(0, 0) == -1) {
-		fprintf(stderr, "guardd: daemon: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!conf.foreground)
+		ready = guard_daemonize("guardd");
 	if (guard_setup(&env, &conf, &server_ops, (size_t)conf.max_peers) ==
 	    -1 || peertab_init(&env.tab, 2 * (size_t)conf.max_peers) == -1)
 		goto fail;
@@ -398,6 +396,7 @@ guardd_main(int argc, char **argv)
 	if (tunnel_setup(&env) == -1 || listen_all(&env) == -1)
 		goto fail;
 	log_start(&env);
+	guard_ready(&ready, 0);
 	guard_loop(&env);
 	guard_cleanup(&env);
 	log_info("stopped");
@@ -405,5 +404,6 @@ guardd_main(int argc, char **argv)
 fail:
 	log_warnx("start-up failed; undoing");
 	guard_cleanup(&env);
+	guard_ready(&ready, 1);
 	return 1;
 }

@@ -161,6 +161,44 @@ for role in udpdata tcpctl; do
 	done
 done
 
+say "# guardd as a daemon"
+daemon_flags=(--pool4 100.64.1.0/24 --ca "$WORK/pki/ca.crt"
+	--cert "$WORK/pki/server.crt" --key "$WORK/pki/server.key"
+	--worker-uids 3100020000-3100020099 --max-peers 4 --chroot "$WORK/empty")
+out=$(ip netns exec "$NS_S" "$GUARDD" --dev gd9 --port "$PORT" "${daemon_flags[@]}" 2>&1)
+rc=$?
+expect_eq "a daemon that cannot start exits with status 1" 1 "$rc"
+expect "and says where to look" grep -q "start-up failed; see the system log" <<<"$out"
+expect_not "and leaves no device behind" n "$NS_S" ip link show gd9
+(cd "$WORK/pki" && ip netns exec "$NS_S" "$GUARDD" --dev gd9 --port 51899 \
+	--pool4 100.64.1.0/24 --ca ca.crt --cert server.crt --key server.key \
+	--worker-uids 3100020000-3100020099 --max-peers 4 --chroot "$WORK/empty")
+expect_eq "a daemon that starts exits its parent with status 0" 0 "$?"
+dpid=$(n "$NS_S" ss -ltnpH 'sport = :51899' | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)
+[ -n "$dpid" ] && LIB_PIDS+=("$dpid")
+expect "the daemon listens" test -n "$dpid"
+expect "the daemon has its device up" n "$NS_S" ip link show gd9 up
+ip netns exec "$NS_A" "$TUNCLIENT" -f --peer 198.18.0.1:51899 --server-name server \
+	--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/alice.crt" --key "$WORK/pki/alice.key" \
+	--dev gc9 --worker-uids 3100020100-3100020199 --chroot "$WORK/empty" \
+	>"$WORK/daemonclient.log" 2>&1 &
+dclient=$!
+LIB_PIDS+=("$dclient")
+expect "a client connects to the daemon (its relative paths still work)" \
+	wait_for "gc9 address" 100 \
+	sh -c "ip netns exec $NS_A ip -o -4 addr show dev gc9 | grep -q 100.64.1."
+expect "and reaches it through the tunnel" \
+	n "$NS_A" ping -c 2 -i 0.2 -W 2 100.64.1.1
+kill -TERM "$dclient"
+wait "$dclient"
+expect_eq "tunclient stopped by SIGTERM exits with status 0" 0 "$?"
+if [ -n "$dpid" ]; then
+	kill -TERM "$dpid"
+	expect "the daemon stops on SIGTERM" wait_for "daemon exits" 50 \
+		sh -c "! kill -0 $dpid"
+	expect_not "and removes its device" n "$NS_S" ip link show gd9
+fi
+
 say "# a client killed with SIGKILL"
 bob_server_pids=$(ps -o pid= --ppid "$SERVER_PID" | tr -d ' ')
 kill -KILL "$BOB_PID"

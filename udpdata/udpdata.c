@@ -306,7 +306,6 @@ peer_seen(struct udpdata_env *env, const struct sockaddr_storage *addr,
     socklen_t len)
 {
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
-	int first = !env->confirmed;
 
 	env->confirmed = 1;
 	if (sockaddr_equal(&env->peer, env->peerlen, addr, len))
@@ -316,9 +315,6 @@ peer_seen(struct udpdata_env *env, const struct sockaddr_storage *addr,
 	if (getnameinfo((const struct sockaddr *)addr, len, host, sizeof(host),
 	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 		log_info("peer endpoint %s port %s", host, serv);
-	/* Tell a peer that waits for proof the path works. */
-	if (first && env->role == ROLE_SERVER)
-		send_keepalive(env);
 }
 
 static void
@@ -343,6 +339,13 @@ rx_one(struct udpdata_env *env, int i)
 		return;
 	case DP_KEEPALIVE:
 		peer_seen(env, &env->rxaddr[i], env->rx[i].msg_hdr.msg_namelen);
+		/*
+		 * A client knocks until it hears from us; answer every knock
+		 * (the client never answers ours), so a lost answer costs
+		 * one more knock, not a silent tunnel.
+		 */
+		if (env->role == ROLE_SERVER)
+			send_keepalive(env);
 		return;
 	case DP_AUTH:
 		env->st.drop_auth++;
