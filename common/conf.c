@@ -45,6 +45,15 @@ enum {
 	QUEUE_DEPTH_MIN = 2,
 	QUEUE_DEPTH_MAX = 64,
 	QUEUE_DEPTH_DEFAULT = 8,
+	REKEY_SECONDS_MIN = 1,
+	REKEY_SECONDS_MAX = 86400,
+	REKEY_SECONDS_DEFAULT = 120,
+	KEEPALIVE_MIN = 1,
+	KEEPALIVE_MAX = 3600,
+	KEEPALIVE_DEFAULT = 10,
+	DEAD_PEER_MIN = 3,
+	DEAD_PEER_MAX = 86400,
+	DEAD_PEER_DEFAULT = 60,
 	POOL4_MIN_PLEN = 16,		/* as pool4_new() accepts */
 	POOL4_MAX_PLEN = 30,
 	POOL6_MIN_PLEN = 8,		/* as pool6_derive() accepts */
@@ -415,6 +424,54 @@ set_pool6(struct guard_conf *c, const char *v, char *why, size_t whylen)
 }
 
 static int
+set_rekey_seconds(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	return set_int(&c->rekey_seconds, v, REKEY_SECONDS_MIN,
+	    REKEY_SECONDS_MAX, why, whylen);
+}
+
+/* A byte count with an optional K, M or G (binary) suffix. */
+static int
+set_rekey_bytes(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	char num[32];
+	size_t n = strlen(v);
+	unsigned long long x, mult = 1;
+
+	if (n > 0 && n < sizeof(num) && strchr("KMG", v[n - 1]) != NULL) {
+		mult = v[n - 1] == 'K' ? 1ULL << 10 : v[n - 1] == 'M' ?
+		    1ULL << 20 : 1ULL << 30;
+		memcpy(num, v, n - 1);
+		num[n - 1] = '\0';
+		v = num;
+	}
+	/* At least 1 MiB, at most 2^40 bytes (far inside AES-GCM's bound). */
+	if (parse_number(v, (1ULL << 20) / mult ? (1ULL << 20) / mult : 1,
+	    (1ULL << 40) / mult, &x, why, whylen) == -1)
+		return -1;
+	c->rekey_bytes = x * mult;
+	return 0;
+}
+
+static int
+set_keepalive_seconds(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	return set_int(&c->keepalive_seconds, v, KEEPALIVE_MIN, KEEPALIVE_MAX,
+	    why, whylen);
+}
+
+static int
+set_dead_peer_seconds(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	return set_int(&c->dead_peer_seconds, v, DEAD_PEER_MIN, DEAD_PEER_MAX,
+	    why, whylen);
+}
+
+static int
 set_mtu(struct guard_conf *c, const char *v, char *why, size_t whylen)
 {
 	return set_int(&c->mtu, v, GUARD_MIN_MTU, GUARD_MAX_MTU, why, whylen);
@@ -612,6 +669,30 @@ show_worker_uids(const struct guard_conf *c, char *buf, size_t len)
 }
 
 static void
+show_rekey_seconds(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", c->rekey_seconds);
+}
+
+static void
+show_rekey_bytes(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lluM", (unsigned long long)(c->rekey_bytes >> 20));
+}
+
+static void
+show_keepalive_seconds(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", c->keepalive_seconds);
+}
+
+static void
+show_dead_peer_seconds(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", c->dead_peer_seconds);
+}
+
+static void
 show_queue_depth(const struct guard_conf *c, char *buf, size_t len)
 {
 	snprintf(buf, len, "%d", c->queue_depth);
@@ -685,12 +766,18 @@ static const struct conf_key keys[] = {
 	    NULL, "read settings from FILE; flags win over it" },
 	{ "crl", ARG, BOTH, 0, 0, "PATH", set_crl, NULL, NULL,
 	    "revocation list (PEM); none by default" },
+	{ "dead-peer-seconds", ARG, BOTH, 0, 0, "N", set_dead_peer_seconds,
+	    NULL, show_dead_peer_seconds,
+	    "a peer silent this long is gone (3..86400)" },
 	{ "dev", ARG, BOTH, 0, 0, "NAME", set_dev, NULL, show_dev,
 	    "TUN device name" },
 	{ "foreground", SWITCH, BOTH, 0, 'f', NULL, set_foreground, NULL,
 	    NULL, "stay in the foreground and log to stderr" },
 	{ "help", SWITCH, BOTH, KEY_CMDLINE, 'h', NULL, set_help, NULL, NULL,
 	    "print this help and exit" },
+	{ "keepalive-seconds", ARG, BOTH, 0, 0, "N", set_keepalive_seconds,
+	    NULL, show_keepalive_seconds,
+	    "keepalive after this much idle time (1..3600)" },
 	{ "key", ARG, BOTH, 0, 0, "PATH", set_key, NULL, NULL,
 	    "this end's private key (PEM)" },
 	{ "listen", ARG, SERVER, KEY_REPEAT, 0, "ADDR", set_listen,
@@ -715,6 +802,10 @@ static const struct conf_key keys[] = {
 	    "route for clients into the tunnel; up to 32" },
 	{ "queue-depth", ARG, BOTH, 0, 0, "N", set_queue_depth, NULL,
 	    show_queue_depth, "messages per peer queue (2..64)" },
+	{ "rekey-bytes", ARG, BOTH, 0, 0, "N[KMG]", set_rekey_bytes, NULL,
+	    show_rekey_bytes, "new keys after sealing this much (1M..1024G)" },
+	{ "rekey-seconds", ARG, BOTH, 0, 0, "N", set_rekey_seconds, NULL,
+	    show_rekey_seconds, "new keys after this long (1..86400)" },
 	{ "server-name", ARG, CLIENT, 0, 0, "NAME", set_server_name, NULL,
 	    show_server_name, "name the server's certificate must carry" },
 	{ "verbose", SWITCH, BOTH, KEY_REPEAT, 'v', NULL, set_verbose,
@@ -1119,6 +1210,10 @@ conf_defaults(struct guard_conf *c, int role)
 	c->worker_uid_last = role == ROLE_SERVER ? DEFAULT_UID_LAST :
 	    DEFAULT_CLIENT_UID_LAST;
 	c->queue_depth = QUEUE_DEPTH_DEFAULT;
+	c->rekey_seconds = REKEY_SECONDS_DEFAULT;
+	c->rekey_bytes = 1ULL << 30;
+	c->keepalive_seconds = KEEPALIVE_DEFAULT;
+	c->dead_peer_seconds = DEAD_PEER_DEFAULT;
 	c->port = GUARD_DEFAULT_PORT;
 	c->mtu = GUARD_DEFAULT_MTU;
 	c->cipher = CIPHER_AES256GCM;
@@ -1181,6 +1276,13 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 		seterr(err, errlen, "too many listen, push-route or push-dns "
 		    "entries (at most %d, %d and %d)", CONF_MAX_LISTEN,
 		    CTL_MAX_ROUTES, CTL_MAX_DNS);
+		return -1;
+	}
+	if (c->dead_peer_seconds < 3 * c->keepalive_seconds) {
+		seterr(err, errlen, "dead-peer-seconds %d is less than 3 x "
+		    "keepalive-seconds %d: a peer would be declared dead after "
+		    "two lost keepalives; raise dead-peer-seconds",
+		    c->dead_peer_seconds, c->keepalive_seconds);
 		return -1;
 	}
 	if (c->queue_depth < QUEUE_DEPTH_MIN ||

@@ -45,6 +45,10 @@ struct guard_conf {
 	uint32_t worker_uid_first;	/* "worker-uids A-B" */
 	uint32_t worker_uid_last;
 	int queue_depth;		/* messages per peer queue, 2..64 */
+	int rekey_seconds;		/* new epoch keys after this long */
+	uint64_t rekey_bytes;		/* ... or after sealing this much */
+	int keepalive_seconds;		/* keepalive when a direction idles */
+	int dead_peer_seconds;		/* silence after which a peer is gone */
 
 	/* Server only. */
 	char listen[CONF_MAX_LISTEN][CONF_HOST_MAX];	/* addresses */

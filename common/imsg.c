@@ -192,6 +192,8 @@ imsg_type_name(uint32_t type)
 		[IMSG_ROUTER_INIT] = "ROUTER_INIT",
 		[IMSG_UDPDATA_INIT] = "UDPDATA_INIT",
 		[IMSG_TCPCTL_INIT] = "TCPCTL_INIT",
+		[IMSG_KEY_INSTALLED] = "KEY_INSTALLED",
+		[IMSG_REKEY_WANTED] = "REKEY_WANTED",
 	};
 
 	if (type >= IMSG_MAX || names[type] == NULL)

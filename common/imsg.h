@@ -41,6 +41,8 @@ enum imsg_type {
 	IMSG_ROUTER_INIT,	/* GUARD -> router: first message after exec */
 	IMSG_UDPDATA_INIT,	/* GUARD -> udpdata: first message after exec */
 	IMSG_TCPCTL_INIT,	/* GUARD -> tcpctl: first message after exec */
+	IMSG_KEY_INSTALLED,	/* udpdata -> tcpctl: keys of an epoch in place */
+	IMSG_REKEY_WANTED,	/* udpdata -> tcpctl: current key used up */
 	IMSG_MAX
 };
 
@@ -79,7 +81,8 @@ struct imsg_worker_config {
 struct imsg_worker_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t drop_auth, drop_replay, drop_source, drop_malformed,
-	    drop_nokey;
+	    drop_nokey;		/* received under no key we hold */
+	uint64_t unsent_nokey;	/* queued before there was a key to seal */
 };
 
 struct imsg_peer_hello {
@@ -135,6 +138,14 @@ struct imsg_key_install {
 	uint8_t rx_iv[AEAD_IV_LEN];
 };
 
+struct imsg_key_installed {
+	uint32_t epoch;
+};
+
+struct imsg_rekey_wanted {
+	uint32_t epoch;			/* the epoch that is used up */
+};
+
 struct imsg_endpoint {
 	struct sockaddr_storage addr;
 	uint32_t addrlen;
@@ -184,6 +195,10 @@ struct imsg_udpdata_init {
 	uint32_t uid;			/* run as this uid and gid */
 	uint32_t queue_depth;
 	uint32_t queue_msgsize;
+	uint32_t keepalive_seconds;
+	uint32_t dead_peer_seconds;
+	uint32_t reject_after_seconds;	/* hard age limit of a key */
+	uint64_t rekey_bytes;		/* ask for new keys after this much */
 	uint32_t bind_len;		/* server: local UDP address, port 0 */
 	struct sockaddr_storage bind_addr;
 	char chroot_dir[ROLE_PATH_MAX];
@@ -192,6 +207,9 @@ struct imsg_udpdata_init {
 struct imsg_tcpctl_init {
 	int32_t role;
 	uint32_t uid;
+	uint32_t rekey_seconds;
+	uint32_t keepalive_seconds;
+	uint32_t dead_peer_seconds;
 	char chroot_dir[ROLE_PATH_MAX];
 	char ca[ROLE_PATH_MAX];
 	char cert[ROLE_PATH_MAX];

@@ -66,6 +66,21 @@ enum cipher_id {
  */
 #define REJECT_AFTER_MESSAGES	((uint64_t)1 << 60)
 
+/*
+ * Soft limit: past this many packets under one key, ask for a new epoch
+ * at once (rekey-bytes usually comes first).
+ */
+#define REKEY_AFTER_MESSAGES	((uint64_t)1 << 48)
+
+enum {
+	/* A key is never used once it is this much older than rekey-seconds. */
+	REJECT_AFTER_EXTRA_SECONDS = 60,
+	/* The previous epoch's keys open stragglers this long, then go. */
+	PREVIOUS_KEY_GRACE_SECONDS = 10,
+	/* A REKEY not answered in this time is given up and tried again. */
+	REKEY_TIMEOUT_SECONDS = 10,
+};
+
 /* Replay window: bitmap of REPLAY_BITS, of which one word is slack. */
 enum {
 	REPLAY_BITS = 4096,
@@ -83,7 +98,7 @@ enum {
 enum ctl_type {
 	CTL_HELLO = 1,		/* client -> server, first message */
 	CTL_CONFIG = 2,		/* server -> client, answers HELLO */
-	CTL_REKEY = 3,		/* either side: epoch, X25519 public key */
+	CTL_REKEY = 3,		/* either side: next epoch, X25519 public key */
 	CTL_REKEY_ACK = 4,	/* answer: same epoch, own public key */
 	CTL_PING = 5,
 	CTL_PONG = 6,

@@ -339,6 +339,38 @@ relay_log(const struct imsg *m)
 	return 0;
 }
 
+static void
+sock_close(int *sock)
+{
+	if (*sock != -1)
+		close(*sock);
+	*sock = -1;
+}
+
+/*
+ * A child of a peer being torn down may still say something: relay its
+ * log lines until it closes its end, then close ours.
+ */
+static void
+drain_dying(int *sock)
+{
+	struct imsg m;
+	int r;
+
+	while (*sock != -1) {
+		if ((r = imsg_recv(*sock, &m)) == -1 && errno == EAGAIN)
+			return;
+		if (r == 1 && m.fd != -1)
+			close(m.fd);
+		if (r == 1 && m.hdr.type == IMSG_LOG && m.fd == -1 &&
+		    relay_log(&m) == 0)
+			continue;
+		if (r == 1 && m.hdr.type == IMSG_WORKER_STATS)
+			continue;
+		sock_close(sock);
+	}
+}
+
 int
 guard_router_request(struct guard_env *env, uint32_t type, const void *data,
     size_t len)
@@ -410,6 +442,10 @@ data_dispatch(struct guard_env *env, struct peer *p)
 	struct imsg_worker_ready ready;
 	int r;
 
+	if (p->state == PEER_DYING) {
+		drain_dying(&p->data_sock);
+		return;
+	}
 	if ((r = imsg_recv(p->data_sock, &m)) == -1 && errno == EAGAIN)
 		return;
 	if (r == 0) {
@@ -458,6 +494,10 @@ ctl_dispatch(struct guard_env *env, struct peer *p)
 	struct imsg m;
 	int r;
 
+	if (p->state == PEER_DYING) {
+		drain_dying(&p->ctl_sock);
+		return;
+	}
 	if ((r = imsg_recv(p->ctl_sock, &m)) == -1 && errno == EAGAIN)
 		return;
 	if (r == 0) {
@@ -508,6 +548,9 @@ peer_release(struct guard_env *env, struct peer *p)
 {
 	uint32_t id = p->id, gen = p->gen + 1;
 
+	drain_dying(&p->ctl_sock);
+	drain_dying(&p->data_sock);
+
 	env->ops->peer_gone(env, p);
 	free(p->batchbuf);
 	memset(p, 0, sizeof(*p));
@@ -532,6 +575,11 @@ send_inits(struct guard_env *env, struct peer *p,
 	ui.uid = guard_data_uid(c, p);
 	ui.queue_depth = (uint32_t)c->queue_depth;
 	ui.queue_msgsize = (uint32_t)env->queue_msgsize;
+	ui.keepalive_seconds = (uint32_t)c->keepalive_seconds;
+	ui.dead_peer_seconds = (uint32_t)c->dead_peer_seconds;
+	ui.reject_after_seconds = (uint32_t)c->rekey_seconds +
+	    REJECT_AFTER_EXTRA_SECONDS;
+	ui.rekey_bytes = c->rekey_bytes;
 	if (bind_len > 0) {
 		memcpy(&ui.bind_addr, bind_addr, bind_len);
 		ui.bind_len = bind_len;
@@ -541,6 +589,9 @@ send_inits(struct guard_env *env, struct peer *p,
 	memset(&ti, 0, sizeof(ti));
 	ti.role = c->role;
 	ti.uid = guard_ctl_uid(c, p);
+	ti.rekey_seconds = (uint32_t)c->rekey_seconds;
+	ti.keepalive_seconds = (uint32_t)c->keepalive_seconds;
+	ti.dead_peer_seconds = (uint32_t)c->dead_peer_seconds;
 	snprintf(ti.chroot_dir, sizeof(ti.chroot_dir), "%s", c->chroot_dir);
 	snprintf(ti.ca, sizeof(ti.ca), "%s", c->ca);
 	snprintf(ti.cert, sizeof(ti.cert), "%s", c->cert);
@@ -672,20 +723,25 @@ guard_peer_teardown(struct guard_env *env, struct peer *p, const char *reason,
 	if (p->queue != (mqd_t)-1)
 		mq_close(p->queue);
 	p->queue = (mqd_t)-1;
-	/* Closing our ends tells both children to leave. */
-	if (p->ctl_sock != -1)
-		close(p->ctl_sock);
-	if (p->data_sock != -1)
-		close(p->data_sock);
-	p->ctl_sock = p->data_sock = -1;
 	p->state = PEER_DYING;
 	clock_gettime(CLOCK_MONOTONIC, &p->dying_since);
 	if (hostile) {
+		sock_close(&p->ctl_sock);
+		sock_close(&p->data_sock);
 		if (p->ctl_pid > 0)
 			kill(p->ctl_pid, SIGKILL);
 		if (p->data_pid > 0)
 			kill(p->data_pid, SIGKILL);
+		return;
 	}
+	/*
+	 * End of file on their sockets tells both children to leave; we keep
+	 * reading until they close, so that their last words are logged.
+	 */
+	if (p->ctl_sock != -1)
+		shutdown(p->ctl_sock, SHUT_WR);
+	if (p->data_sock != -1)
+		shutdown(p->data_sock, SHUT_WR);
 }
 
 /* Children that ignored their end of file get SIGKILL after a grace. */

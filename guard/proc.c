@@ -202,6 +202,8 @@ proc_child_main(int argc, char **argv)
 	log_procinit(name);
 	log_to_parent(CHILD_FD_GUARD, (unsigned int)peerid);
 	prctl(PR_SET_NAME, role, 0, 0, 0);
+	/* A peer that vanishes must be an error to handle, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (strcmp(role, "router") == 0)
 		return run_router();

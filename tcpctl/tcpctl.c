@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -39,7 +40,6 @@ enum {
 	REPLY_TIMEOUT_MS = 10000,	/* an answer from GUARD */
 	SEND_TIMEOUT_MS = 5000,
 	TCPCTL_MAX_FILES = 16,
-	INITIAL_EPOCH = 1,
 };
 
 struct tcpctl_env {
@@ -52,7 +52,28 @@ struct tcpctl_env {
 	uint32_t remote_session;
 	uint8_t cipher;
 	char peer_name[IDENTITY_MAX];	/* for log lines */
+	/* Epochs: the one in use and the one we proposed, if any. */
+	uint32_t epoch;
+	uint64_t epoch_since;		/* when the current epoch began */
+	uint32_t pending_epoch;		/* 0: no REKEY of ours outstanding */
+	uint64_t pending_since;
+	struct x25519_keypair pending_kp;
+	/* Timers, in seconds of CLOCK_MONOTONIC. */
+	uint64_t rekey_seconds;
+	uint64_t keepalive_seconds;
+	uint64_t dead_peer_seconds;
+	uint64_t last_rx;		/* any control message from the peer */
+	uint64_t last_tx;
 };
+
+static uint64_t
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -98,6 +119,16 @@ send_or_die(struct tcpctl_env *env, const struct ctl_msg *m)
 {
 	if (channel_send(&env->ch, m, SEND_TIMEOUT_MS) == -1)
 		fatalx("%s: %s", env->peer_name, env->ch.err);
+	env->last_tx = now_seconds();
+}
+
+/* The peer broke the protocol: say so, tell it, and end. */
+static void __attribute__((noreturn))
+protocol_error(struct tcpctl_env *env, const char *what)
+{
+	log_warnx("%s: %s", env->peer_name, what);
+	channel_close(&env->ch, BYE_PROTOCOL);
+	exit(1);
 }
 
 /* Wait for one message from GUARD, with a deadline. */
@@ -132,6 +163,39 @@ peer_address(int fd, char *buf, size_t len)
 		snprintf(buf, len, "peer");
 	else
 		snprintf(buf, len, "%.46s port %.5s", host, serv);
+}
+
+/*
+ * udpdata confirms each installation before the other side may use the
+ * keys: only then may the REKEY_ACK go out, so no datagram under a new
+ * epoch can ever arrive at a worker that cannot open it yet.
+ */
+static void
+installed_wait(struct tcpctl_env *env, uint32_t epoch)
+{
+	struct pollfd pfd = { .fd = env->data_sock, .events = POLLIN };
+	struct imsg_key_installed ok;
+	struct imsg m;
+	int r;
+
+	for (;;) {
+		do {
+			r = poll(&pfd, 1, REPLY_TIMEOUT_MS);
+		} while (r == -1 && errno == EINTR);
+		if (r <= 0)
+			fatalx("udpdata did not confirm the keys of epoch %u",
+			    epoch);
+		if ((r = imsg_recv(env->data_sock, &m)) != 1 || m.fd != -1)
+			fatalx("udpdata went away");
+		/* A request for new keys is moot while we are making them. */
+		if (m.hdr.type == IMSG_REKEY_WANTED &&
+		    imsg_datalen(&m) == sizeof(struct imsg_rekey_wanted))
+			continue;
+		if (m.hdr.type != IMSG_KEY_INSTALLED ||
+		    imsg_get(&m, &ok, sizeof(ok)) == -1 || ok.epoch != epoch)
+			fatalx("bad %s from udpdata", imsg_type_name(m.hdr.type));
+		return;
+	}
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -186,54 +250,85 @@ keys_install(struct tcpctl_env *env, uint32_t epoch,
 	    sizeof(k), -1) == -1)
 		fatal("send keys to udpdata");
 	wipe(&k, sizeof(k));
+	installed_wait(env, epoch);
+	env->epoch = epoch;
+	env->epoch_since = now_seconds();
+	log_info("%s: epoch %u", env->peer_name, epoch);
 }
 
 /*
- * Epoch 1, server side: the client starts; we answer and install the keys
- * as "next", so udpdata switches to them on the client's first datagram.
+ * Rotation, in WireGuard's shape over the control channel. The initiator
+ * sends REKEY with the next epoch and a fresh X25519 key; the responder
+ * installs the new keys as "next" (opening only), and answers REKEY_ACK
+ * with its own key once udpdata has them; the initiator then installs
+ * them as "current" and seals under them at once. The responder's worker
+ * switches on the first datagram that opens under the new epoch, and both
+ * keep the old keys for stragglers for a grace period. Fresh ephemeral
+ * keys each time: one epoch's keys tell nothing of another's.
+ *
+ * Epoch 1 is the same exchange with the client as initiator. When both
+ * sides propose the same epoch at once, the client's proposal wins.
  */
 static void
-server_first_epoch(struct tcpctl_env *env)
+rekey_start(struct tcpctl_env *env)
 {
-	struct ctl_msg m, ack;
+	struct ctl_msg m;
+
+	if (env->pending_epoch != 0)
+		return;
+	if (x25519_keygen(&env->pending_kp) == -1)
+		fatalx("X25519 key generation failed");
+	env->pending_epoch = env->epoch + 1;
+	env->pending_since = now_seconds();
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_REKEY;
+	m.u.rekey.epoch = env->pending_epoch;
+	memcpy(m.u.rekey.pub, env->pending_kp.pub, X25519_LEN);
+	log_debug("%s: proposing epoch %u", env->peer_name,
+	    env->pending_epoch);
+	send_or_die(env, &m);
+}
+
+static void
+rekey_abandon(struct tcpctl_env *env)
+{
+	wipe(&env->pending_kp, sizeof(env->pending_kp));
+	env->pending_epoch = 0;
+}
+
+/* The peer proposes its next epoch: answer it. */
+static void
+rekey_answer(struct tcpctl_env *env, const struct ctl_rekey *r)
+{
+	struct ctl_msg ack;
 	struct x25519_keypair kp;
 
-	expect(env, &m, CTL_REKEY);
-	if (m.u.rekey.epoch != INITIAL_EPOCH) {
-		channel_close(&env->ch, BYE_PROTOCOL);
-		fatalx("%s started with epoch %u", env->peer_name,
-		    m.u.rekey.epoch);
+	if (r->epoch != env->epoch + 1)
+		protocol_error(env, "REKEY for an epoch out of order");
+	if (env->pending_epoch != 0) {
+		/* Both proposed at once: the client's proposal stands. */
+		if (env->role == ROLE_CLIENT)
+			return;
+		rekey_abandon(env);
 	}
 	if (x25519_keygen(&kp) == -1)
 		fatalx("X25519 key generation failed");
 	memset(&ack, 0, sizeof(ack));
 	ack.type = CTL_REKEY_ACK;
-	ack.u.rekey.epoch = INITIAL_EPOCH;
+	ack.u.rekey.epoch = r->epoch;
 	memcpy(ack.u.rekey.pub, kp.pub, X25519_LEN);
-	keys_install(env, INITIAL_EPOCH, &kp, m.u.rekey.pub, KEY_SLOT_NEXT);
+	keys_install(env, r->epoch, &kp, r->pub, KEY_SLOT_NEXT);
 	send_or_die(env, &ack);
 }
 
-/* Epoch 1, client side: we start, and send under the keys at once. */
+/* Our proposal was answered: switch to the new keys. */
 static void
-client_first_epoch(struct tcpctl_env *env)
+rekey_finish(struct tcpctl_env *env, const struct ctl_rekey *r)
 {
-	struct ctl_msg m, ack;
-	struct x25519_keypair kp;
-
-	if (x25519_keygen(&kp) == -1)
-		fatalx("X25519 key generation failed");
-	memset(&m, 0, sizeof(m));
-	m.type = CTL_REKEY;
-	m.u.rekey.epoch = INITIAL_EPOCH;
-	memcpy(m.u.rekey.pub, kp.pub, X25519_LEN);
-	send_or_die(env, &m);
-	expect(env, &ack, CTL_REKEY_ACK);
-	if (ack.u.rekey.epoch != INITIAL_EPOCH) {
-		channel_close(&env->ch, BYE_PROTOCOL);
-		fatalx("server answered epoch %u", ack.u.rekey.epoch);
-	}
-	keys_install(env, INITIAL_EPOCH, &kp, ack.u.rekey.pub,
+	if (env->pending_epoch == 0 || r->epoch != env->pending_epoch)
+		protocol_error(env, "REKEY_ACK for an epoch not proposed");
+	env->pending_epoch = 0;
+	keys_install(env, r->epoch, &env->pending_kp, r->pub,
 	    KEY_SLOT_CURRENT);
 }
 
@@ -294,8 +389,8 @@ server_setup(struct tcpctl_env *env)
 		fatalx("bad %s from GUARD", imsg_type_name(m.hdr.type));
 	env->cipher = pc.cipher;
 	config_to_wire(&pc, env->local_session, &cm);
+	cm.u.config.keepalive = (uint16_t)env->keepalive_seconds;
 	send_or_die(env, &cm);
-	server_first_epoch(env);
 }
 
 /* ---- client side ------------------------------------------------------- */
@@ -351,32 +446,42 @@ client_setup(struct tcpctl_env *env)
 	    sizeof(cc), -1) == -1)
 		fatal("send CLIENT_CONFIG");
 	endpoint_send(env, m.u.config.udp_port);
-	client_first_epoch(env);
+	rekey_start(env);
 }
 
 /* ---- the loop ---------------------------------------------------------- */
+
+static void
+answer_ping(struct tcpctl_env *env, uint64_t nonce)
+{
+	struct ctl_msg pong;
+
+	memset(&pong, 0, sizeof(pong));
+	pong.type = CTL_PONG;
+	pong.u.ping.nonce = nonce;
+	send_or_die(env, &pong);
+}
 
 /* 1 to go on, 0 when the session is over. */
 static int
 channel_dispatch(struct tcpctl_env *env)
 {
-	struct ctl_msg m, pong;
+	struct ctl_msg m;
 	int r;
 
 	while ((r = channel_recv(&env->ch, &m, 0)) == 1) {
+		env->last_rx = now_seconds();
 		switch (m.type) {
 		case CTL_PING:
-			memset(&pong, 0, sizeof(pong));
-			pong.type = CTL_PONG;
-			pong.u.ping.nonce = m.u.ping.nonce;
-			if (channel_send(&env->ch, &pong, SEND_TIMEOUT_MS) ==
-			    -1) {
-				log_warnx("%s: %s", env->peer_name,
-				    env->ch.err);
-				return 0;
-			}
+			answer_ping(env, m.u.ping.nonce);
 			break;
 		case CTL_PONG:
+			break;
+		case CTL_REKEY:
+			rekey_answer(env, &m.u.rekey);
+			break;
+		case CTL_REKEY_ACK:
+			rekey_finish(env, &m.u.rekey);
 			break;
 		case CTL_BYE:
 			log_info("%s said goodbye: %s", env->peer_name,
@@ -401,6 +506,65 @@ channel_dispatch(struct tcpctl_env *env)
 		return 0;
 	}
 	return 1;
+}
+
+/* 1 to go on, 0 when udpdata is gone. */
+static int
+data_dispatch(struct tcpctl_env *env)
+{
+	struct imsg m;
+	struct imsg_rekey_wanted w;
+	int r;
+
+	if ((r = imsg_recv(env->data_sock, &m)) == 0) {
+		log_warnx("udpdata for %s went away", env->peer_name);
+		channel_close(&env->ch, BYE_INTERNAL);
+		return 0;
+	}
+	if (r == -1 || m.fd != -1 || m.hdr.type != IMSG_REKEY_WANTED ||
+	    imsg_get(&m, &w, sizeof(w)) == -1)
+		fatalx("malformed message from udpdata");
+	if (w.epoch == env->epoch)
+		rekey_start(env);
+	return 1;
+}
+
+/*
+ * Timers: propose new keys when the epoch is old (the server waits a
+ * little longer than the client, so that normally one side starts),
+ * retry a proposal that got no answer, ping an idle channel, and give up
+ * on a peer that has said nothing for too long. Returns the poll timeout
+ * in ms, or -1 when the peer is gone.
+ */
+static int
+timers(struct tcpctl_env *env)
+{
+	uint64_t now = now_seconds(), due;
+	struct ctl_msg ping;
+
+	if (now - env->last_rx >= env->dead_peer_seconds) {
+		log_warnx("%s: no word for %llu s; it is gone", env->peer_name,
+		    (unsigned long long)(now - env->last_rx));
+		channel_close(&env->ch, 0);
+		return -1;
+	}
+	if (env->pending_epoch != 0 &&
+	    now - env->pending_since >= REKEY_TIMEOUT_SECONDS) {
+		log_warnx("%s: no answer to epoch %u; trying again",
+		    env->peer_name, env->pending_epoch);
+		rekey_abandon(env);
+	}
+	due = env->epoch_since + env->rekey_seconds +
+	    (env->role == ROLE_SERVER ? 1 + env->rekey_seconds / 8 : 0);
+	if (env->epoch != 0 && env->pending_epoch == 0 && now >= due)
+		rekey_start(env);
+	if (now - env->last_tx >= env->keepalive_seconds) {
+		memset(&ping, 0, sizeof(ping));
+		ping.type = CTL_PING;
+		ping.u.ping.nonce = now;
+		send_or_die(env, &ping);
+	}
+	return 1000;
 }
 
 /* 1 to go on, 0 when GUARD ends the session. */
@@ -439,8 +603,9 @@ static void
 tcpctl_loop(struct tcpctl_env *env)
 {
 	struct pollfd pfd[3];
+	int timeout;
 
-	for (;;) {
+	while ((timeout = timers(env)) != -1) {
 		pfd[0] = (struct pollfd){ .fd = env->ch.fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = env->guard_sock,
 		    .events = POLLIN };
@@ -452,7 +617,7 @@ tcpctl_loop(struct tcpctl_env *env)
 				return;
 			continue;
 		}
-		if (poll(pfd, 3, -1) == -1) {
+		if (poll(pfd, 3, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -461,11 +626,8 @@ tcpctl_loop(struct tcpctl_env *env)
 			return;
 		if (pfd[1].revents && !guard_dispatch(env))
 			return;
-		if (pfd[2].revents) {
-			log_warnx("udpdata for %s went away", env->peer_name);
-			channel_close(&env->ch, BYE_INTERNAL);
+		if (pfd[2].revents && !data_dispatch(env))
 			return;
-		}
 	}
 }
 
@@ -482,6 +644,12 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 	env.role = init->role;
 	env.guard_sock = CHILD_FD_GUARD;
 	env.data_sock = CHILD_FD_SIBLING;
+	env.rekey_seconds = init->rekey_seconds;
+	env.keepalive_seconds = init->keepalive_seconds;
+	env.dead_peer_seconds = init->dead_peer_seconds;
+	if (env.rekey_seconds == 0 || env.keepalive_seconds == 0 ||
+	    env.dead_peer_seconds == 0)
+		fatalx("bad timers in TCPCTL_INIT");
 	peer_address(CHILD_FD_EXTRA, env.peer_name, sizeof(env.peer_name));
 
 	/* Set up: read the certificates and key while paths still work. */
@@ -508,11 +676,11 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 		SSL_CTX_free(ctx);
 		return 1;
 	}
+	env.last_rx = env.last_tx = now_seconds();
 	if (init->role == ROLE_SERVER)
 		server_setup(&env);
 	else
 		client_setup(&env);
-	log_info("%s: session up", env.peer_name);
 
 	tcpctl_loop(&env);
 	SSL_CTX_free(ctx);

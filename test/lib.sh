@@ -158,6 +158,12 @@ children_of() {
 	ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '
 }
 
+# has_children PID N: PID has exactly N children (for wait_for, which
+# runs its command again each time).
+has_children() {
+	[ "$(children_of "$1" | wc -l)" = "$2" ]
+}
+
 mkdir -p "$WORK/empty"
 chmod 0755 "$WORK/empty"
 chmod 0755 "$WORK"

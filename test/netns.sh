@@ -205,7 +205,7 @@ kill -KILL "$BOB_PID"
 expect "the server notices bob is gone" \
 	wait_for "bob gone" 50 log_has server "bob: gone"
 expect "bob's server-side processes are reaped" \
-	wait_for "children" 50 test "$(child_count "$SERVER_PID")" = 3
+	wait_for "children" 50 has_children "$SERVER_PID" 3
 expect_eq "the server holds one queue" 1 "$(queue_fds "$SERVER_PID")"
 expect "bob's gc0 is gone with its processes" \
 	wait_for "gc0 gone" 50 sh -c "! ip netns exec $NS_B ip link show gc0"
@@ -235,7 +235,7 @@ expect_eq "it exits with status 2" 2 "$?"
 expect "the server logs why" log_has server "certificate verify failed"
 expect "the client logs why" log_has mallory "unknown ca"
 expect "nothing of it is left on the server" \
-	wait_for "children" 30 test "$(child_count "$SERVER_PID")" = "$before"
+	wait_for "children" 30 has_children "$SERVER_PID" "$before"
 
 say "# a server name that does not match"
 ip netns exec "$NS_B" "$TUNCLIENT" -f --peer 198.18.0.1 --server-name vpn.example.org \

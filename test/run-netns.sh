@@ -5,4 +5,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 rc=0
 bash "$here/pki.sh" || rc=1
 bash "$here/netns.sh" || rc=1
+bash "$here/lifecycle.sh" || rc=1
 exit $rc

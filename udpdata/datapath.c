@@ -26,6 +26,14 @@ keyslot_move(struct keyslot *dst, struct keyslot *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/* current -> previous (opening stragglers for a grace period). */
+static void
+keyslot_retire(struct dp_keys *keys)
+{
+	keyslot_move(&keys->prev, &keys->cur);
+	keys->prev.retired_at = keys->now;
+}
+
 int
 dp_keys_install(struct dp_keys *keys, const struct imsg_key_install *k)
 {
@@ -44,15 +52,26 @@ dp_keys_install(struct dp_keys *keys, const struct imsg_key_install *k)
 	}
 	fresh.valid = 1;
 	fresh.epoch = k->epoch;
+	fresh.installed_at = keys->now;
 	fresh.local_session = k->local_session;
 	fresh.remote_session = k->remote_session;
 	replay_init(&fresh.replay);
 	if (k->slot == KEY_SLOT_NEXT) {
+		/*
+		 * A newer epoch before the last one was promoted: the other
+		 * side has sealed under that one since it proposed this one,
+		 * so it becomes current now rather than being lost.
+		 */
+		if (keys->next.valid) {
+			if (keys->cur.valid)
+				keyslot_retire(keys);
+			keyslot_move(&keys->cur, &keys->next);
+		}
 		keyslot_move(&keys->next, &fresh);
 		return 0;
 	}
 	if (keys->cur.valid)
-		keyslot_move(&keys->prev, &keys->cur);
+		keyslot_retire(keys);
 	keyslot_move(&keys->cur, &fresh);
 	return 0;
 }
@@ -63,6 +82,35 @@ dp_keys_clear(struct dp_keys *keys)
 	keyslot_wipe(&keys->prev);
 	keyslot_wipe(&keys->cur);
 	keyslot_wipe(&keys->next);
+}
+
+static int
+too_old(const struct keyslot *s, uint64_t now, uint64_t reject_after)
+{
+	return s->valid && now > s->installed_at &&
+	    now - s->installed_at > reject_after;
+}
+
+int
+dp_keys_expire(struct dp_keys *keys, uint64_t reject_after, uint64_t grace)
+{
+	int gone = 0;
+
+	if (keys->prev.valid && (too_old(&keys->prev, keys->now, reject_after)
+	    || (keys->now > keys->prev.retired_at &&
+	    keys->now - keys->prev.retired_at > grace))) {
+		keyslot_wipe(&keys->prev);
+		gone |= DP_EXPIRED_PREV;
+	}
+	if (too_old(&keys->cur, keys->now, reject_after)) {
+		keyslot_wipe(&keys->cur);
+		gone |= DP_EXPIRED_CUR;
+	}
+	if (too_old(&keys->next, keys->now, reject_after)) {
+		keyslot_wipe(&keys->next);
+		gone |= DP_EXPIRED_NEXT;
+	}
+	return gone;
 }
 
 static void
@@ -90,6 +138,7 @@ dp_seal(struct dp_keys *keys, int type, const uint8_t *pkt, size_t len,
 	if (cap < DATA_OVERHEAD || len > cap - DATA_OVERHEAD)
 		return -1;
 	counter = s->tx_counter++;
+	s->tx_bytes += len;
 	hdr_write(out, type, s, counter);
 	if (aead_seal(s->tx, counter, out, DATA_HDR_LEN, pkt, len,
 	    out + DATA_HDR_LEN) == -1)
@@ -151,7 +200,7 @@ dp_open(struct dp_keys *keys, const struct dp_sources *src, uint8_t *dgram,
 	if (s == &keys->next) {
 		/* The other side sends under the new epoch: switch to it. */
 		if (keys->cur.valid)
-			keyslot_move(&keys->prev, &keys->cur);
+			keyslot_retire(keys);
 		keyslot_move(&keys->cur, &keys->next);
 	}
 	if (h.type == DATA_KEEPALIVE)

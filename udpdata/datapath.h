@@ -23,6 +23,9 @@
 struct keyslot {
 	int valid;
 	uint32_t epoch;
+	uint64_t installed_at;		/* dp_keys.now when installed */
+	uint64_t retired_at;		/* when it became "previous" */
+	uint64_t tx_bytes;		/* plaintext sealed under it */
 	uint32_t local_session;		/* datagrams to us carry this */
 	uint32_t remote_session;	/* datagrams from us carry this */
 	struct aead *tx;
@@ -33,6 +36,7 @@ struct keyslot {
 
 struct dp_keys {
 	struct keyslot prev, cur, next;
+	uint64_t now;			/* seconds, set by the caller's clock */
 };
 
 enum dp_verdict {
@@ -53,15 +57,29 @@ struct dp_sources {
 };
 
 /*
- * Install keys from tcpctl into slot k->slot (current or next). The old
- * content of that slot is wiped; installing a new current moves the old
- * current to previous. 0, or -1 when the message is invalid (bad slot or
+ * Install keys from tcpctl into slot k->slot (current or next). Installing
+ * a new current moves the old current to previous; installing a new next
+ * while the last next was never promoted promotes that one first. 0, or -1 when the message is invalid (bad slot or
  * cipher, zero session) or the cipher cannot be set up.
  */
 int dp_keys_install(struct dp_keys *keys, const struct imsg_key_install *k);
 
 /* Wipe and free every slot. */
 void dp_keys_clear(struct dp_keys *keys);
+
+enum dp_expired {
+	DP_EXPIRED_PREV = 1,		/* grace after the switch is over */
+	DP_EXPIRED_CUR = 2,		/* past the hard age limit */
+	DP_EXPIRED_NEXT = 4,
+};
+
+/*
+ * Wipe what may no longer be used at keys->now: any key older than
+ * reject_after seconds, and the previous key grace seconds after it was
+ * retired. Returns the DP_EXPIRED_* bits of the slots wiped.
+ */
+int dp_keys_expire(struct dp_keys *keys, uint64_t reject_after,
+    uint64_t grace);
 
 /*
  * Seal one packet (or a keepalive with len 0) into out, which has room for

@@ -38,7 +38,7 @@ enum {
 	UDP_SOCKBUF = 4 << 20,		/* socket buffers, each way */
 	QUEUE_DRAIN_MAX = 16,		/* queue messages per loop turn */
 	RX_DRAIN_MAX = 16,		/* recvmmsg calls per loop turn */
-	CONFIRM_INTERVAL_MS = 1000,	/* keepalive until the path works */
+	TICK_MS = 1000,			/* timers: knock, keepalive, expiry */
 	UDPDATA_MAX_FILES = 32,
 };
 
@@ -57,7 +57,16 @@ struct udpdata_env {
 	struct sockaddr_storage peer;	/* where to send; from ENDPOINT or */
 	socklen_t peerlen;		/* the last authenticated datagram */
 	int confirmed;			/* a datagram authenticated */
-	struct timespec last_confirm_try;
+	/* Timers, in seconds of CLOCK_MONOTONIC. */
+	uint64_t keepalive_seconds;
+	uint64_t dead_peer_seconds;
+	uint64_t reject_after_seconds;
+	uint64_t rekey_bytes;
+	uint64_t last_tick;
+	uint64_t last_tx;		/* anything sent */
+	uint64_t last_rx;		/* anything that authenticated */
+	int have_keys;			/* keys were installed once */
+	uint32_t rekey_asked;		/* epoch we asked tcpctl to replace */
 	struct imsg_worker_stats st;
 	/* Batches for sendmmsg and recvmmsg. */
 	struct mmsghdr tx[UDP_BATCH];
@@ -68,6 +77,15 @@ struct udpdata_env {
 	struct sockaddr_storage rxaddr[UDP_BATCH];
 	uint8_t (*rxbuf)[DATA_MAX_DGRAM];
 };
+
+static uint64_t
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
 
 /* ---- set up ------------------------------------------------------------ */
 
@@ -190,6 +208,8 @@ batches_alloc(struct udpdata_env *env)
 	return 0;
 }
 
+static void check_volume(struct udpdata_env *env);
+
 /* ---- sending ----------------------------------------------------------- */
 
 /* Send the first n prepared datagrams; what the socket refuses is lost. */
@@ -202,6 +222,7 @@ tx_flush(struct udpdata_env *env, int n)
 		env->tx[i].msg_hdr.msg_name = &env->peer;
 		env->tx[i].msg_hdr.msg_namelen = env->peerlen;
 	}
+	env->last_tx = env->keys.now;
 	while (done < n) {
 		r = sendmmsg(env->udp_fd, env->tx + done,
 		    (unsigned int)(n - done), 0);
@@ -225,7 +246,7 @@ tx_prepare(struct udpdata_env *env, int i, int type, const uint8_t *pkt,
 
 	n = dp_seal(&env->keys, type, pkt, len, env->txbuf[i], DATA_MAX_DGRAM);
 	if (n == -1) {
-		env->st.drop_nokey++;
+		env->st.unsent_nokey++;
 		return -1;
 	}
 	env->txiov[i].iov_len = (size_t)n;
@@ -258,7 +279,7 @@ tx_queue_message(struct udpdata_env *env, size_t len)
 		fatalx("malformed queue message from GUARD");
 	while ((r = qmsg_next(&it, &pkt, &plen)) == 1) {
 		if (env->peerlen == 0) {
-			env->st.drop_nokey++;
+			env->st.unsent_nokey++;
 			continue;
 		}
 		if (tx_prepare(env, n, DATA_PACKET, pkt, plen) == -1)
@@ -285,10 +306,11 @@ queue_drain(struct udpdata_env *env)
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR)
 				fatal("mq_receive");
-			return;
+			break;
 		}
 		tx_queue_message(env, (size_t)n);
 	}
+	check_volume(env);
 }
 
 /* ---- receiving --------------------------------------------------------- */
@@ -308,6 +330,7 @@ peer_seen(struct udpdata_env *env, const struct sockaddr_storage *addr,
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
 
 	env->confirmed = 1;
+	env->last_rx = env->keys.now;
 	if (sockaddr_equal(&env->peer, env->peerlen, addr, len))
 		return;
 	memcpy(&env->peer, addr, len);
@@ -396,6 +419,7 @@ ctl_dispatch(struct udpdata_env *env)
 {
 	struct imsg m;
 	struct imsg_key_install k;
+	struct imsg_key_installed installed;
 	struct imsg_endpoint ep;
 	int r;
 
@@ -410,13 +434,23 @@ ctl_dispatch(struct udpdata_env *env)
 		fatalx("unexpected descriptor from tcpctl");
 	switch (m.hdr.type) {
 	case IMSG_KEY_INSTALL:
+		env->keys.now = now_seconds();
 		if (imsg_get(&m, &k, sizeof(k)) == -1 ||
 		    dp_keys_install(&env->keys, &k) == -1)
 			fatalx("bad KEY_INSTALL from tcpctl");
-		log_info("installed keys for epoch %u (%s)", k.epoch,
+		installed.epoch = k.epoch;
+		log_debug("installed keys for epoch %u (%s)", k.epoch,
 		    k.slot == KEY_SLOT_CURRENT ? "current" : "next");
 		wipe(&k, sizeof(k));
 		wipe(m.data, sizeof(m.data));
+		if (!env->have_keys) {
+			/* The peer's silence counts from here. */
+			env->have_keys = 1;
+			env->last_rx = env->keys.now;
+		}
+		if (imsg_send(env->ctl_sock, IMSG_KEY_INSTALLED, env->peerid,
+		    &installed, sizeof(installed), -1) == -1)
+			fatal("send KEY_INSTALLED");
 		if (env->role == ROLE_CLIENT && !env->confirmed)
 			send_keepalive(env);
 		break;
@@ -468,32 +502,58 @@ guard_dispatch(struct udpdata_env *env)
 
 /* ---- the loop ---------------------------------------------------------- */
 
-static int
-elapsed_ms(const struct timespec *since)
+/* Ask tcpctl for a new epoch once the current key has done its share. */
+static void
+check_volume(struct udpdata_env *env)
 {
-	struct timespec now;
+	struct imsg_rekey_wanted w;
+	const struct keyslot *cur = &env->keys.cur;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int)((now.tv_sec - since->tv_sec) * 1000 +
-	    (now.tv_nsec - since->tv_nsec) / 1000000);
+	if (!cur->valid || env->rekey_asked == cur->epoch ||
+	    (cur->tx_bytes < env->rekey_bytes &&
+	    cur->tx_counter < REKEY_AFTER_MESSAGES))
+		return;
+	w.epoch = cur->epoch;
+	env->rekey_asked = cur->epoch;
+	log_debug("epoch %u sealed %llu bytes; asking for new keys", w.epoch,
+	    (unsigned long long)cur->tx_bytes);
+	if (imsg_send(env->ctl_sock, IMSG_REKEY_WANTED, env->peerid, &w,
+	    sizeof(w), -1) == -1)
+		fatal("send REKEY_WANTED");
 }
 
-/* A client keeps knocking until the server has answered once. */
+/*
+ * Once a second: wipe keys past their time, knock (client, until the
+ * server answers), keep an idle path alive, and give up on a peer that
+ * has been silent too long. Returns 0 when the peer is gone.
+ */
 static int
-confirm_timeout(struct udpdata_env *env)
+tick(struct udpdata_env *env)
 {
-	int left;
+	uint64_t now = now_seconds();
+	int gone;
 
-	if (env->role != ROLE_CLIENT || env->confirmed ||
-	    !env->keys.cur.valid || env->peerlen == 0)
-		return -1;
-	left = CONFIRM_INTERVAL_MS - elapsed_ms(&env->last_confirm_try);
-	if (left <= 0) {
-		send_keepalive(env);
-		clock_gettime(CLOCK_MONOTONIC, &env->last_confirm_try);
-		left = CONFIRM_INTERVAL_MS;
+	if (now == env->last_tick)
+		return 1;
+	env->last_tick = now;
+	env->keys.now = now;
+	gone = dp_keys_expire(&env->keys, env->reject_after_seconds,
+	    PREVIOUS_KEY_GRACE_SECONDS);
+	if (gone & DP_EXPIRED_CUR)
+		log_warnx("keys reached their age limit before new ones "
+		    "came; nothing is sent until they do");
+	check_volume(env);
+	if (!env->have_keys)
+		return 1;
+	if (now - env->last_rx >= env->dead_peer_seconds) {
+		log_warnx("no authenticated datagram from the peer for %llu "
+		    "s; it is gone", (unsigned long long)(now - env->last_rx));
+		return 0;
 	}
-	return left;
+	if ((env->role == ROLE_CLIENT && !env->confirmed) ||
+	    now - env->last_tx >= env->keepalive_seconds)
+		send_keepalive(env);
+	return 1;
 }
 
 static void
@@ -501,25 +561,27 @@ udpdata_loop(struct udpdata_env *env)
 {
 	struct pollfd pfd[4];
 
-	while (env->guard_sock != -1 && env->ctl_sock != -1) {
+	while (env->guard_sock != -1 && env->ctl_sock != -1 && tick(env)) {
 		pfd[0] = (struct pollfd){ .fd = (int)env->mq, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = env->udp_fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = env->ctl_sock, .events = POLLIN };
 		pfd[3] = (struct pollfd){ .fd = env->guard_sock,
 		    .events = POLLIN };
-		if (poll(pfd, 4, confirm_timeout(env)) == -1) {
+		if (poll(pfd, 4, TICK_MS) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
+		/* Keys first: a datagram may already use the new ones. */
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+			ctl_dispatch(env);
+		if (env->ctl_sock == -1)
+			break;
 		if (pfd[1].revents & POLLIN)
 			udp_drain(env);
 		if (pfd[0].revents & POLLIN)
 			queue_drain(env);
-		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
-			ctl_dispatch(env);
-		if (env->ctl_sock != -1 &&
-		    (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR))
 			guard_dispatch(env);
 	}
 }
@@ -527,10 +589,12 @@ udpdata_loop(struct udpdata_env *env)
 static void
 udpdata_shutdown(struct udpdata_env *env)
 {
-	log_info("exiting: rx %llu packets, tx %llu packets, dropped: "
-	    "%llu auth, %llu replay, %llu source, %llu no key, %llu other",
+	log_info("exiting: rx %llu packets, tx %llu packets (%llu unsent "
+	    "before keys), dropped: %llu auth, %llu replay, %llu source, "
+	    "%llu no key, %llu other",
 	    (unsigned long long)env->st.rx_packets,
 	    (unsigned long long)env->st.tx_packets,
+	    (unsigned long long)env->st.unsent_nokey,
 	    (unsigned long long)env->st.drop_auth,
 	    (unsigned long long)env->st.drop_replay,
 	    (unsigned long long)env->st.drop_source,
@@ -562,6 +626,13 @@ udpdata_main(uint32_t peerid, const struct imsg_udpdata_init *init)
 	env.tun_fd = CHILD_FD_EXTRA;
 	env.mq = (mqd_t)-1;
 	env.msgsize = init->queue_msgsize;
+	env.keepalive_seconds = init->keepalive_seconds;
+	env.dead_peer_seconds = init->dead_peer_seconds;
+	env.reject_after_seconds = init->reject_after_seconds;
+	env.rekey_bytes = init->rekey_bytes;
+	if (env.keepalive_seconds == 0 || env.dead_peer_seconds == 0 ||
+	    env.reject_after_seconds == 0 || env.rekey_bytes == 0)
+		fatalx("bad timers in UDPDATA_INIT");
 
 	/* Set up: everything that needs root or a path. */
 	if (udp_open(&env, init) == -1 || batches_alloc(&env) == -1)

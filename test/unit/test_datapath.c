@@ -543,6 +543,65 @@ START_TEST(new_current_moves_old_to_prev)
 }
 END_TEST
 
+/* ---- Key ages and volume ------------------------------------------------- */
+
+/* The previous key opens stragglers for the grace period, then goes. */
+START_TEST(previous_key_wiped_after_grace)
+{
+	client.now = 100;
+	install(&client, client_view(ciphers[_i], 1, KEY_SLOT_CURRENT));
+	install(&client, client_view(ciphers[_i], 2, KEY_SLOT_CURRENT));
+	ck_assert_uint_eq(client.prev.retired_at, 100);
+	client.now = 110;
+	ck_assert_int_eq(dp_keys_expire(&client, 1000, 10), 0);
+	ck_assert(client.prev.valid);
+	client.now = 111;
+	ck_assert_int_eq(dp_keys_expire(&client, 1000, 10), DP_EXPIRED_PREV);
+	ck_assert(!client.prev.valid);
+	ck_assert(client.cur.valid);
+}
+END_TEST
+
+/* A key past its hard age is never used to seal again. */
+START_TEST(current_key_wiped_at_age_limit)
+{
+	client.now = 5;
+	install(&client, client_view(ciphers[_i], 1, KEY_SLOT_CURRENT));
+	client.now = 65;
+	ck_assert_int_eq(dp_keys_expire(&client, 60, 10), 0);
+	client.now = 66;
+	ck_assert_int_eq(dp_keys_expire(&client, 60, 10), DP_EXPIRED_CUR);
+	ck_assert_int_eq(dp_seal(&client, DATA_KEEPALIVE, NULL, 0, dgram,
+	    sizeof(dgram)), -1);
+}
+END_TEST
+
+/* An unpromoted next key ages like the others. */
+START_TEST(next_key_wiped_at_age_limit)
+{
+	server.now = 0;
+	first_epoch(ciphers[_i]);
+	server.now = 61;
+	ck_assert_int_eq(dp_keys_expire(&server, 60, 10), DP_EXPIRED_NEXT);
+	ck_assert(!server.next.valid);
+}
+END_TEST
+
+/* Sealing counts plaintext bytes per key, keepalives as nothing. */
+START_TEST(sealed_bytes_counted_per_key)
+{
+	static const uint8_t payload[100];
+
+	install(&client, client_view(ciphers[_i], 1, KEY_SLOT_CURRENT));
+	seal(&client, DATA_PACKET, payload, sizeof(payload));
+	seal(&client, DATA_KEEPALIVE, NULL, 0);
+	seal(&client, DATA_PACKET, payload, 40);
+	ck_assert_uint_eq(client.cur.tx_bytes, 140);
+	install(&client, client_view(ciphers[_i], 2, KEY_SLOT_CURRENT));
+	ck_assert_uint_eq(client.cur.tx_bytes, 0);
+}
+END_TEST
+
 /* Only one previous key: a third current wipes the first. */
 START_TEST(third_current_drops_first)
 {
@@ -558,16 +617,21 @@ START_TEST(third_current_drops_first)
 }
 END_TEST
 
-/* A second NEXT replaces the first: its datagrams find no key. */
-START_TEST(new_next_replaces_next)
+/*
+ * A second NEXT before the first was promoted: the other side has been
+ * sealing under the first since it proposed the second, so the first
+ * becomes current and its datagrams still open.
+ */
+START_TEST(new_next_promotes_unused_next)
 {
 	size_t n;
 
 	first_epoch(ciphers[_i]);
 	install(&server, server_view(ciphers[_i], 2, KEY_SLOT_NEXT));
 	ck_assert_uint_eq(server.next.epoch, 2);
+	ck_assert_uint_eq(server.cur.epoch, 1);
 	n = seal(&client, DATA_KEEPALIVE, NULL, 0);
-	ck_assert_int_eq(server_opens(n), DP_NOKEY);
+	ck_assert_int_eq(server_opens(n), DP_KEEPALIVE);
 }
 END_TEST
 
@@ -1245,7 +1309,11 @@ static Suite *datapath_suite(void)
 	ADD(tc, spoofed_but_authentic_promotes);
 	ADD(tc, new_current_moves_old_to_prev);
 	ADD(tc, third_current_drops_first);
-	ADD(tc, new_next_replaces_next);
+	ADD(tc, previous_key_wiped_after_grace);
+	ADD(tc, current_key_wiped_at_age_limit);
+	ADD(tc, next_key_wiped_at_age_limit);
+	ADD(tc, sealed_bytes_counted_per_key);
+	ADD(tc, new_next_promotes_unused_next);
 	ADD(tc, next_leaves_current_alone);
 	ADD(tc, clear_invalidates_every_slot);
 	suite_add_tcase(s, tc);
