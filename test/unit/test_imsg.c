@@ -726,6 +726,8 @@ START_TEST(type_names)
 		{ IMSG_ROUTER_INIT, "ROUTER_INIT" },
 		{ IMSG_UDPDATA_INIT, "UDPDATA_INIT" },
 		{ IMSG_TCPCTL_INIT, "TCPCTL_INIT" },
+		{ IMSG_KEY_INSTALLED, "KEY_INSTALLED" },
+		{ IMSG_REKEY_WANTED, "REKEY_WANTED" },
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 
