@@ -17,18 +17,112 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "client.h"
 #include "conf.h"
 #include "guard.h"
 #include "log.h"
+#include "tcpctl.h"
 #include "tls.h"
 
 enum {
 	CONNECT_TIMEOUT_MS = 10000,
+	RECONNECT_TIMEOUT_MS = 5000,
+	BACKOFF_FIRST_MS = 1000,
+	BACKOFF_MAX_MS = 60000,
 	EXIT_SESSION_ENDED = 2,
 };
+
+/* ---- reaching the server ----------------------------------------------- */
+
+static int
+connect_timeout(const struct addrinfo *ai, int timeout_ms)
+{
+	struct pollfd pfd;
+	socklen_t len = sizeof(int);
+	int fd, err = 0, r;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS) {
+			err = errno;
+			goto fail;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		do {
+			r = poll(&pfd, 1, timeout_ms);
+		} while (r == -1 && errno == EINTR);
+		if (r == 0) {
+			err = ETIMEDOUT;
+			goto fail;
+		}
+		if (r == -1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+		    &len) == -1 || err != 0)
+			goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	errno = err ? err : errno;
+	return -1;
+}
+
+static void
+remember_server(struct prefix *srv, const struct addrinfo *ai)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->family = (uint8_t)ai->ai_family;
+	if (ai->ai_family == AF_INET) {
+		memcpy(srv->addr, &((struct sockaddr_in *)ai->ai_addr)->sin_addr,
+		    4);
+		srv->plen = 32;
+	} else {
+		memcpy(srv->addr,
+		    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+		srv->plen = 128;
+	}
+}
+
+/* Resolve the server and connect to the first address that answers. */
+static int
+server_connect(const struct guard_conf *c, struct prefix *srv, int timeout_ms)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[8], host[NI_MAXHOST];
+	int fd = -1, e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", c->peer_port);
+	if ((e = getaddrinfo(c->peer_host, port, &hints, &res)) != 0) {
+		log_warnx("cannot resolve %s: %s", c->peer_host,
+		    gai_strerror(e));
+		return -1;
+	}
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host,
+		    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+			snprintf(host, sizeof(host), "?");
+		if ((fd = connect_timeout(ai, timeout_ms)) == -1)
+			log_warnx("cannot connect to %s (%s) port %s: %s",
+			    c->peer_host, host, port, strerror(errno));
+		else
+			remember_server(srv, ai);
+	}
+	freeaddrinfo(res);
+	return fd;
+}
 
 /* ---- peers ------------------------------------------------------------- */
 
@@ -129,39 +223,74 @@ add_routes(struct guard_env *env, const struct imsg_client_config *cc,
 	}
 }
 
+/* Addresses, MTU and routes as the server pushed them, onto the host. */
 static int
-apply_config(struct guard_env *env, struct peer *p,
-    const struct imsg_client_config *cc)
+apply_to_host(struct guard_env *env, const struct imsg_client_config *cc,
+    struct imsg_worker_config *wc)
 {
 	struct imsg_router_link link = { .mtu = cc->mtu, .up = 1 };
-	struct imsg_worker_config wc;
-	char a4[PREFIX_STRLEN] = "-", a6[PREFIX_STRLEN] = "-", d[PREFIX_STRLEN];
-	int i;
 
 	if (guard_router_request(env, IMSG_ROUTER_LINK, &link,
 	    sizeof(link)) == -1 || add_address(env, &cc->addr4) == -1 ||
 	    add_address(env, &cc->addr6) == -1)
 		return -1;
-	memset(&wc, 0, sizeof(wc));
+	memset(wc, 0, sizeof(*wc));
 	if (cc->addr4.family)
-		wc.prefix[wc.nprefix++] = subnet_of(&cc->addr4);
+		wc->prefix[wc->nprefix++] = subnet_of(&cc->addr4);
 	if (cc->addr6.family)
-		wc.prefix[wc.nprefix++] = subnet_of(&cc->addr6);
-	add_routes(env, cc, &wc);
+		wc->prefix[wc->nprefix++] = subnet_of(&cc->addr6);
+	add_routes(env, cc, wc);
+	return 0;
+}
+
+static int
+same_config(const struct imsg_client_config *a,
+    const struct imsg_client_config *b)
+{
+	return memcmp(&a->addr4, &b->addr4, sizeof(a->addr4)) == 0 &&
+	    memcmp(&a->addr6, &b->addr6, sizeof(a->addr6)) == 0 &&
+	    a->mtu == b->mtu && a->nroutes == b->nroutes &&
+	    memcmp(a->routes, b->routes, a->nroutes * sizeof(a->routes[0])) ==
+	    0;
+}
+
+static int
+apply_config(struct guard_env *env, struct peer *p,
+    const struct imsg_client_config *cc)
+{
+	struct imsg_worker_config *wc = &env->sources;
+	char a4[PREFIX_STRLEN] = "-", a6[PREFIX_STRLEN] = "-", d[PREFIX_STRLEN];
+	int i;
+
+	/*
+	 * After a reconnect the host usually has all of it already. When
+	 * the server hands out something else, the routing helper is
+	 * replaced: the old one takes back everything it did.
+	 */
+	if (!env->have_applied || !same_config(&env->applied, cc)) {
+		if (env->have_applied && guard_router_restart(env) == -1)
+			return -1;
+		env->have_applied = 0;
+		if (apply_to_host(env, cc, wc) == -1)
+			return -1;
+		env->applied = *cc;
+		env->have_applied = 1;
+	}
 	for (i = 0; i < cc->ndns; i++)
 		log_info("server offers DNS server %s (not applied to this "
 		    "host's resolver)", addr_fmt(cc->dns[i].family,
 		    cc->dns[i].addr, d, sizeof(d)));
-	if (imsg_send(p->data_sock, IMSG_WORKER_CONFIG, p->id, &wc,
-	    sizeof(wc), -1) == -1 ||
+	if (imsg_send(p->data_sock, IMSG_WORKER_CONFIG, p->id, wc,
+	    sizeof(*wc), -1) == -1 ||
 	    imsg_send(p->ctl_sock, IMSG_CLIENT_UP, p->id, NULL, 0, -1) == -1)
 		return -1;
+	env->backoff_ms = BACKOFF_FIRST_MS;
 	if (cc->addr4.family)
 		prefix_fmt(&cc->addr4, a4, sizeof(a4));
 	if (cc->addr6.family)
 		prefix_fmt(&cc->addr6, a6, sizeof(a6));
 	log_info("connected to %s: %s %s, mtu %u, %u route(s)",
-	    env->conf->peer_host, a4, a6, cc->mtu, wc.nprefix -
+	    env->conf->peer_host, a4, a6, cc->mtu, wc->nprefix -
 	    (cc->addr4.family != 0) - (cc->addr6.family != 0));
 	return 0;
 }
@@ -192,14 +321,98 @@ client_worker_ready(struct guard_env *env, struct peer *p)
 	(void)p;
 }
 
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The next wait: doubling up to a minute, with a quarter of jitter. */
+static long
+backoff_next(struct guard_env *env)
+{
+	long wait = env->backoff_ms, jitter = wait / 4;
+	uint32_t r;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) == 1 && jitter > 0)
+		wait += (long)(r % (uint32_t)(2 * jitter + 1)) - jitter;
+	env->backoff_ms = env->backoff_ms * 2 > BACKOFF_MAX_MS ?
+	    BACKOFF_MAX_MS : env->backoff_ms * 2;
+	return wait;
+}
+
+static void
+reconnect_schedule(struct guard_env *env)
+{
+	long wait = backoff_next(env);
+
+	env->reconnect_at = now_ms() + wait;
+	log_info("reconnecting to %s in %.1f s", env->conf->peer_host,
+	    (double)wait / 1000);
+}
+
+/*
+ * The session is over. The tunnel stays, and the client tries again,
+ * unless the server refused us for good (certificate) or a newer
+ * session of ours took over.
+ */
 static void
 client_peer_gone(struct guard_env *env, struct peer *p)
 {
-	(void)p;
-	/* One peer: when it is gone, so is the tunnel. */
-	if (!env->quit && env->exit_status == 0)
+	if (env->quit)
+		return;
+	if (WIFEXITED(p->ctl_status) &&
+	    WEXITSTATUS(p->ctl_status) == TCPCTL_EXIT_REFUSED) {
+		log_warnx("the server refused this client; not trying again");
 		env->exit_status = EXIT_SESSION_ENDED;
-	env->quit = 1;
+		env->quit = 1;
+		return;
+	}
+	reconnect_schedule(env);
+}
+
+static int
+client_reconnect(struct guard_env *env)
+{
+	struct prefix srv;
+	struct peer *p;
+	int conn;
+
+	env->reconnect_at = 0;
+	if ((conn = server_connect(env->conf, &srv,
+	    RECONNECT_TIMEOUT_MS)) == -1) {
+		reconnect_schedule(env);
+		return -1;
+	}
+	env->server_addr = srv;
+	if ((p = guard_peer_alloc(env)) == NULL) {
+		close(conn);
+		reconnect_schedule(env);
+		return -1;
+	}
+	snprintf(p->remote, sizeof(p->remote), "server %.50s",
+	    env->conf->peer_host);
+	if (guard_peer_start(env, p, conn, env->conf->server_name) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+client_tick(struct guard_env *env)
+{
+	long left;
+
+	if (env->reconnect_at == 0)
+		return -1;
+	if ((left = env->reconnect_at - now_ms()) > 0)
+		return (int)left;
+	(void)client_reconnect(env);
+	if (env->reconnect_at == 0)
+		return -1;
+	return (int)(env->reconnect_at - now_ms());
 }
 
 static const struct guard_ops client_ops = {
@@ -208,94 +421,8 @@ static const struct guard_ops client_ops = {
 	.worker_ready = client_worker_ready,
 	.peer_gone = client_peer_gone,
 	.accept = NULL,
+	.tick = client_tick,
 };
-
-/* ---- reaching the server ----------------------------------------------- */
-
-static int
-connect_timeout(const struct addrinfo *ai, int timeout_ms)
-{
-	struct pollfd pfd;
-	socklen_t len = sizeof(int);
-	int fd, err = 0, r;
-
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-		if (errno != EINPROGRESS) {
-			err = errno;
-			goto fail;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		do {
-			r = poll(&pfd, 1, timeout_ms);
-		} while (r == -1 && errno == EINTR);
-		if (r == 0) {
-			err = ETIMEDOUT;
-			goto fail;
-		}
-		if (r == -1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-		    &len) == -1 || err != 0)
-			goto fail;
-	}
-	return fd;
-fail:
-	close(fd);
-	errno = err ? err : errno;
-	return -1;
-}
-
-static void
-remember_server(struct prefix *srv, const struct addrinfo *ai)
-{
-	memset(srv, 0, sizeof(*srv));
-	srv->family = (uint8_t)ai->ai_family;
-	if (ai->ai_family == AF_INET) {
-		memcpy(srv->addr, &((struct sockaddr_in *)ai->ai_addr)->sin_addr,
-		    4);
-		srv->plen = 32;
-	} else {
-		memcpy(srv->addr,
-		    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-		srv->plen = 128;
-	}
-}
-
-/* Resolve the server and connect to the first address that answers. */
-static int
-server_connect(const struct guard_conf *c, struct prefix *srv)
-{
-	struct addrinfo hints, *res, *ai;
-	char port[8], host[NI_MAXHOST];
-	int fd = -1, e;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", c->peer_port);
-	if ((e = getaddrinfo(c->peer_host, port, &hints, &res)) != 0) {
-		fprintf(stderr, "tunclient: cannot resolve %s: %s\n",
-		    c->peer_host, gai_strerror(e));
-		return -1;
-	}
-	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host,
-		    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
-			snprintf(host, sizeof(host), "?");
-		if ((fd = connect_timeout(ai, CONNECT_TIMEOUT_MS)) == -1)
-			fprintf(stderr, "tunclient: cannot connect to %s "
-			    "(%s) port %s: %s\n", c->peer_host, host, port,
-			    strerror(errno));
-		else
-			remember_server(srv, ai);
-	}
-	freeaddrinfo(res);
-	return fd;
-}
 
 int
 tunclient_main(int argc, char **argv)
@@ -329,7 +456,7 @@ tunclient_main(int argc, char **argv)
 		return 1;
 	}
 	/* Reach the server before anything on this host changes. */
-	if ((conn = server_connect(&conf, &srv)) == -1)
+	if ((conn = server_connect(&conf, &srv, CONNECT_TIMEOUT_MS)) == -1)
 		return 1;
 	log_init(conf.foreground, conf.verbose, "tunclient");
 	log_procinit("guard");
@@ -340,6 +467,7 @@ tunclient_main(int argc, char **argv)
 		goto fail;
 	}
 	env.server_addr = srv;
+	env.backoff_ms = BACKOFF_FIRST_MS;
 	p = guard_peer_alloc(&env);
 	snprintf(p->remote, sizeof(p->remote), "server %.50s", conf.peer_host);
 	if (guard_peer_start(&env, p, conn, conf.server_name) == -1)

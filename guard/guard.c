@@ -609,15 +609,26 @@ send_inits(struct guard_env *env, struct peer *p,
 	return 0;
 }
 
-/* The UDP worker binds the address the TCP connection uses, port 0. */
+/*
+ * Where the UDP worker binds, with a port of its own: on the server the
+ * address the client reached us on, so that answers come from it; on the
+ * client any address of that family, so that the worker keeps working
+ * when the host's address changes (the server follows it).
+ */
 static socklen_t
-local_bind_addr(int conn, struct sockaddr_storage *ss)
+local_bind_addr(int conn, int role, struct sockaddr_storage *ss)
 {
 	socklen_t len = sizeof(*ss);
+	int family;
 
 	if (getsockname(conn, (struct sockaddr *)ss, &len) == -1) {
 		log_warn("getsockname");
 		return 0;
+	}
+	if (role == ROLE_CLIENT) {
+		family = ss->ss_family;
+		memset(ss, 0, sizeof(*ss));
+		ss->ss_family = (sa_family_t)family;
 	}
 	if (ss->ss_family == AF_INET)
 		((struct sockaddr_in *)ss)->sin_port = 0;
@@ -642,7 +653,8 @@ guard_peer_start(struct guard_env *env, struct peer *p, int conn,
 		goto done;
 	}
 	qmsg_batch_init(&p->batch, p->batchbuf, env->queue_msgsize);
-	if ((bind_len = local_bind_addr(conn, &bind_addr)) == 0)
+	if ((bind_len = local_bind_addr(conn, env->conf->role, &bind_addr)) ==
+	    0)
 		goto done;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, g2c) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, g2d) == -1 ||
@@ -801,9 +813,10 @@ reap_one(struct guard_env *env, pid_t pid, int status)
 	if ((p = peer_by_pid(env, pid)) == NULL)
 		return;
 	role = pid == p->ctl_pid ? "tcpctl" : "udpdata";
-	if (pid == p->ctl_pid)
+	if (pid == p->ctl_pid) {
 		p->ctl_pid = 0;
-	else
+		p->ctl_status = status;
+	} else
 		p->data_pid = 0;
 	proc_status_str(status, how, sizeof(how));
 	if (!clean && p->state != PEER_DYING)
@@ -958,6 +971,17 @@ event_dispatch(struct guard_env *env, uint64_t tag)
 		data_dispatch(env, p);
 }
 
+/* The smaller of two poll timeouts, where -1 means none. */
+static int
+timeout_min(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
 void
 guard_loop(struct guard_env *env)
 {
@@ -978,6 +1002,8 @@ guard_loop(struct guard_env *env)
 		for (i = 0; i < n && !env->quit; i++)
 			event_dispatch(env, ev[i].data.u64);
 		timeout = kill_stragglers(env) ? 500 : -1;
+		if (env->ops->tick != NULL && !env->quit)
+			timeout = timeout_min(timeout, env->ops->tick(env));
 	}
 }
 
@@ -1023,6 +1049,16 @@ router_stop(struct guard_env *env)
 		}
 		env->router_pid = 0;
 	}
+}
+
+int
+guard_router_restart(struct guard_env *env)
+{
+	router_stop(env);
+	if (router_start(env) == -1 ||
+	    guard_watch(env, env->router_sock, EV_ROUTER, 0, 0) == -1)
+		return -1;
+	return 0;
 }
 
 void

@@ -31,6 +31,7 @@ struct peer {
 	enum peer_state state;
 	pid_t ctl_pid;			/* 0 once reaped */
 	pid_t data_pid;
+	int ctl_status;			/* tcpctl's wait status, once reaped */
 	int ctl_sock;			/* GUARD <-> tcpctl */
 	int data_sock;			/* GUARD <-> udpdata */
 	mqd_t queue;			/* write end; -1 until WORKER_READY */
@@ -73,6 +74,8 @@ struct guard_ops {
 	void (*peer_gone)(struct guard_env *env, struct peer *p);
 	/* A listening socket is readable (server only). */
 	void (*accept)(struct guard_env *env, int index);
+	/* Timers: run what is due; the ms until the next, or -1 for none. */
+	int (*tick)(struct guard_env *env);
 };
 
 struct guard_env {
@@ -100,6 +103,11 @@ struct guard_env {
 	struct pool4 *pool4;
 	/* Client. */
 	struct prefix server_addr;	/* the server's underlay address */
+	int have_applied;		/* addresses and routes are in place */
+	struct imsg_client_config applied;
+	struct imsg_worker_config sources;	/* what udpdata may accept */
+	long reconnect_at;		/* ms of CLOCK_MONOTONIC; 0 = none */
+	long backoff_ms;
 };
 
 /*
@@ -168,6 +176,9 @@ void guard_ready(int *ready_fd, int status);
 
 /* Run the event loop until a signal or a fatal condition. */
 void guard_loop(struct guard_env *env);
+
+/* Replace the routing helper: the old one undoes all it did. 0 or -1. */
+int guard_router_restart(struct guard_env *env);
 
 /* Stop every child, wait for them, and release everything. */
 void guard_cleanup(struct guard_env *env);

@@ -249,6 +249,13 @@ linger_close(int fd)
 	close(fd);
 }
 
+int
+channel_refused(const struct channel *ch)
+{
+	return ch->peer_alert[0] != '\0' || (ch->ssl != NULL &&
+	    SSL_get_verify_result(ch->ssl) != X509_V_OK);
+}
+
 void
 channel_close(struct channel *ch, int bye_reason)
 {

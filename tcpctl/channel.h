@@ -40,6 +40,12 @@ int channel_send(struct channel *ch, const struct ctl_msg *m, int timeout_ms);
  */
 int channel_recv(struct channel *ch, struct ctl_msg *m, int timeout_ms);
 
+/*
+ * Did the last failure mean the peer refused us (an alert from it, or its
+ * certificate failing our check), rather than a network problem? 1 or 0.
+ */
+int channel_refused(const struct channel *ch);
+
 /* Send BYE (best effort), shut TLS down, free. The socket is closed. */
 void channel_close(struct channel *ch, int bye_reason);
 

@@ -64,6 +64,7 @@ struct tcpctl_env {
 	uint64_t dead_peer_seconds;
 	uint64_t last_rx;		/* any control message from the peer */
 	uint64_t last_tx;
+	int exit_status;		/* enum tcpctl_exit */
 };
 
 static uint64_t
@@ -96,9 +97,12 @@ expect(struct tcpctl_env *env, struct ctl_msg *m, int type)
 
 	if (r == 1 && m->type == type)
 		return;
-	if (r == 1 && m->type == CTL_BYE)
-		fatalx("%s said goodbye: %s", env->peer_name,
+	if (r == 1 && m->type == CTL_BYE) {
+		log_warnx("%s said goodbye: %s", env->peer_name,
 		    ctl_bye_reason_name(m->u.bye.reason));
+		exit(m->u.bye.reason == BYE_REPLACED ? TCPCTL_EXIT_REFUSED :
+		    TCPCTL_EXIT_DONE);
+	}
 	if (r == 1) {
 		channel_close(&env->ch, BYE_PROTOCOL);
 		fatalx("%s sent %s where %s was due", env->peer_name,
@@ -110,8 +114,11 @@ expect(struct tcpctl_env *env, struct ctl_msg *m, int type)
 	if (r == -2)
 		fatalx("%s sent no %s within %d s", env->peer_name,
 		    ctl_type_name(type), HANDSHAKE_TIMEOUT_MS / 1000);
+	log_warnx("%s: %s", env->peer_name, env->ch.err);
+	if (channel_refused(&env->ch))
+		exit(TCPCTL_EXIT_REFUSED);
 	channel_close(&env->ch, BYE_PROTOCOL);
-	fatalx("%s: %s", env->peer_name, env->ch.err);
+	exit(TCPCTL_EXIT_ERROR);
 }
 
 static void
@@ -486,6 +493,8 @@ channel_dispatch(struct tcpctl_env *env)
 		case CTL_BYE:
 			log_info("%s said goodbye: %s", env->peer_name,
 			    ctl_bye_reason_name(m.u.bye.reason));
+			if (m.u.bye.reason == BYE_REPLACED)
+				env->exit_status = TCPCTL_EXIT_REFUSED;
 			channel_close(&env->ch, 0);
 			return 0;
 		default:
@@ -638,6 +647,7 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 	struct sandbox sb;
 	SSL_CTX *ctx;
 	char err[512];
+	int r;
 
 	memset(&env, 0, sizeof(env));
 	env.peerid = peerid;
@@ -672,9 +682,11 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 	if (channel_handshake(&env.ch, init->role, HANDSHAKE_TIMEOUT_MS) ==
 	    -1) {
 		log_warnx("%s", env.ch.err);
+		r = channel_refused(&env.ch) ? TCPCTL_EXIT_REFUSED :
+		    TCPCTL_EXIT_ERROR;
 		channel_close(&env.ch, 0);
 		SSL_CTX_free(ctx);
-		return 1;
+		return r;
 	}
 	env.last_rx = env.last_tx = now_seconds();
 	if (init->role == ROLE_SERVER)
@@ -684,5 +696,5 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 
 	tcpctl_loop(&env);
 	SSL_CTX_free(ctx);
-	return 0;
+	return env.exit_status;
 }

@@ -9,7 +9,12 @@
 #     (sha256 compared); dozens of epochs
 #   - in all of it, no datagram ever meets a worker without its key
 #   - a peer that falls silent (its processes stopped) is declared gone
-#     after dead-peer-seconds and torn down on the server
+#     after dead-peer-seconds and torn down on the server; once it runs
+#     again it reconnects by itself
+#   - the server restarts under a running ping: the client reconnects
+#     within seconds, with the same addresses
+#   - roaming: the client's underlay address changes mid-stream and the
+#     server follows it after the first authenticated datagram
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,8 +123,39 @@ expect "and reaps her processes" \
 	wait_for "children" 100 has_children "$SERVER_PID" 1
 # shellcheck disable=SC2086
 kill -CONT $alice_all
-expect "alice notices the session ended" \
-	wait_for "alice exits" 100 sh -c "! kill -0 $ALICE_PID"
+expect "alice reconnects once she runs again" \
+	wait_for "alice reconnects" 150 sh -c \
+	"test \$(grep -c 'alice: connected' '$WORK/server.log') -ge 2"
+expect "and traffic flows again" \
+	wait_for "ping" 50 n "$NS_A" ping -c 1 -W 1 100.64.0.1
+
+say "# the server restarts under a running ping"
+A4=$(tunnel_addr4 "$NS_A")
+A6=$(tunnel_addr6 "$NS_A")
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID"
+sleep 1
+start_server --keepalive-seconds 1 --dead-peer-seconds 4
+back=$(date +%s.%N)
+expect "traffic resumes with no manual step" \
+	wait_for "ping after restart" 150 n "$NS_A" ping -c 1 -W 1 100.64.0.1
+resumed=$(awk -v a="$back" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", b - a }')
+expect "within a few seconds of the server being back (${resumed}s)" test "$resumed" -le 8
+expect_eq "alice has the same IPv4 address" "$A4" "$(tunnel_addr4 "$NS_A")"
+expect_eq "alice has the same IPv6 address" "$A6" "$(tunnel_addr6 "$NS_A")"
+
+say "# roaming: alice's underlay address changes mid-stream"
+n "$NS_A" sysctl -qw net.ipv4.conf.eth0.promote_secondaries=1
+ip netns exec "$NS_A" ping -q -i 0.05 -c 80 -W 1 100.64.0.1 >"$WORK/roam" &
+pinger=$!
+sleep 1
+n "$NS_A" ip addr add 198.18.0.12/24 dev eth0
+n "$NS_A" ip addr del 198.18.0.2/24 dev eth0
+wait "$pinger"
+lost=$(awk '/packets transmitted/ { print $1 - $4 }' "$WORK/roam")
+expect "the stream continues (lost $lost of 80)" test "$lost" -le 4
+expect "the server follows alice to her new address" \
+	grep -q "peer endpoint 198.18.0.12\|peer endpoint ::ffff:198.18.0.12" "$WORK/server.log"
 
 say
 say "lifecycle: $PASSED passed, $FAILED failed"
