@@ -46,7 +46,7 @@ LIB_SRC := $(filter-out guard/main-%.c,$(LIB_SRC))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libguard.a
 
-PROGS := $(BUILD)/guardd $(BUILD)/tunclient
+PROGS := $(BUILD)/guardd $(BUILD)/tunclient $(BUILD)/guardctl
 UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
@@ -55,7 +55,7 @@ FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 # Debian packages that building, the demo and the tests need.
 DEPS := build-essential clang pkg-config libssl-dev openssl libnl-3-dev \
 	libnl-route-3-dev check libsubunit-dev libseccomp-dev iproute2 \
-	iputils-ping netcat-openbsd iperf3 procps
+	iputils-ping netcat-openbsd iperf3 procps jq
 
 .PHONY: all deps check check-unit check-asan check-netns demo fuzz fuzz-build \
 	bench install clean
@@ -63,6 +63,7 @@ DEPS := build-essential clang pkg-config libssl-dev openssl libnl-3-dev \
 all: $(PROGS)
 	$(Q)ln -sf $(BUILD)/guardd guardd
 	$(Q)ln -sf $(BUILD)/tunclient tunclient
+	$(Q)ln -sf $(BUILD)/guardctl guardctl
 
 deps:
 	apt-get update -qq
@@ -80,6 +81,9 @@ $(BUILD)/guardd: $(BUILD)/guard/main-guardd.o $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tunclient: $(BUILD)/guard/main-tunclient.o $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/guardctl: $(BUILD)/guard/main-guardctl.o $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIB)
@@ -139,13 +143,14 @@ install: all
 		$(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/guardd $(DESTDIR)$(SBINDIR)/guardd
 	install -m 0755 $(BUILD)/tunclient $(DESTDIR)$(SBINDIR)/tunclient
+	install -m 0755 $(BUILD)/guardctl $(DESTDIR)$(SBINDIR)/guardctl
 	install -m 0755 certs/guard-pki $(DESTDIR)$(BINDIR)/guard-pki
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf build guardd tunclient
+	rm -rf build guardd tunclient guardctl
 
 .SECONDARY:
 

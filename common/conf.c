@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "aead.h"
@@ -302,6 +303,14 @@ set_chroot(struct guard_conf *c, const char *v, char *why, size_t whylen)
 {
 	return set_path(c->chroot_dir, sizeof(c->chroot_dir), v, 1, why,
 	    whylen);
+}
+
+static int
+set_control_socket(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	return set_path(c->control_socket, sizeof(c->control_socket), v, 1,
+	    why, whylen);
 }
 
 static int
@@ -764,6 +773,9 @@ static const struct conf_key keys[] = {
 	    "data cipher: aes-256-gcm or chacha20-poly1305" },
 	{ "config", ARG, BOTH, KEY_CMDLINE, 'c', "FILE", set_config, NULL,
 	    NULL, "read settings from FILE; flags win over it" },
+	{ "control-socket", ARG, BOTH, 0, 0, "PATH", set_control_socket,
+	    NULL, NULL, "socket guardctl talks to (default "
+	    GUARD_CONTROL_DIR "/DEV.sock)" },
 	{ "crl", ARG, BOTH, 0, 0, "PATH", set_crl, NULL, NULL,
 	    "revocation list (PEM); none by default" },
 	{ "dead-peer-seconds", ARG, BOTH, 0, 0, "N", set_dead_peer_seconds,
@@ -1278,6 +1290,13 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 		    CTL_MAX_ROUTES, CTL_MAX_DNS);
 		return -1;
 	}
+	if (strlen(c->control_socket) >= sizeof(((struct sockaddr_un *)0)->
+	    sun_path)) {
+		seterr(err, errlen, "control-socket %s is longer than a unix "
+		    "socket path may be (%zu bytes)", c->control_socket,
+		    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		return -1;
+	}
 	if (c->dead_peer_seconds < 3 * c->keepalive_seconds) {
 		seterr(err, errlen, "dead-peer-seconds %d is less than 3 x "
 		    "keepalive-seconds %d: a peer would be declared dead after "
@@ -1591,6 +1610,9 @@ conf_load(struct guard_conf *c, int role, int argc, char **argv,
 		memcpy(c->server_name, c->peer_host, sizeof(c->server_name));
 	if (absolute_paths(c, err, errlen) == -1)
 		return -1;
+	if (c->control_socket[0] == '\0')
+		snprintf(c->control_socket, sizeof(c->control_socket),
+		    "%s/%s.sock", GUARD_CONTROL_DIR, c->dev);
 	return conf_check(c, err, errlen);
 }
 

@@ -42,6 +42,7 @@ struct guard_conf {
 	char key[PATH_MAX];
 	char crl[PATH_MAX];		/* empty = no CRL */
 	char chroot_dir[PATH_MAX];	/* default "/run/guard/empty" */
+	char control_socket[PATH_MAX];	/* default "/run/guard/DEV.sock" */
 	uint32_t worker_uid_first;	/* "worker-uids A-B" */
 	uint32_t worker_uid_last;
 	int queue_depth;		/* messages per peer queue, 2..64 */

@@ -194,6 +194,8 @@ imsg_type_name(uint32_t type)
 		[IMSG_TCPCTL_INIT] = "TCPCTL_INIT",
 		[IMSG_KEY_INSTALLED] = "KEY_INSTALLED",
 		[IMSG_REKEY_WANTED] = "REKEY_WANTED",
+		[IMSG_PEER_EPOCH] = "PEER_EPOCH",
+		[IMSG_PEER_REKEY] = "PEER_REKEY",
 	};
 
 	if (type >= IMSG_MAX || names[type] == NULL)

@@ -26,7 +26,7 @@ enum imsg_type {
 	IMSG_LOG,		/* any child -> GUARD: a log line */
 	IMSG_WORKER_READY,	/* udpdata -> GUARD: + queue write fd */
 	IMSG_WORKER_CONFIG,	/* GUARD -> udpdata: allowed inner sources */
-	IMSG_WORKER_STATS,	/* udpdata -> GUARD: counters, on exit */
+	IMSG_WORKER_STATS,	/* udpdata -> GUARD: counters, every second */
 	IMSG_PEER_HELLO,	/* tcpctl -> GUARD: authenticated identity */
 	IMSG_PEER_CONFIG,	/* GUARD -> tcpctl: what to push (server) */
 	IMSG_PEER_REFUSE,	/* GUARD -> tcpctl: say BYE with reason */
@@ -43,6 +43,8 @@ enum imsg_type {
 	IMSG_TCPCTL_INIT,	/* GUARD -> tcpctl: first message after exec */
 	IMSG_KEY_INSTALLED,	/* udpdata -> tcpctl: keys of an epoch in place */
 	IMSG_REKEY_WANTED,	/* udpdata -> tcpctl: current key used up */
+	IMSG_PEER_EPOCH,	/* tcpctl -> GUARD: a new epoch is in use */
+	IMSG_PEER_REKEY,	/* GUARD -> tcpctl: start a new epoch now */
 	IMSG_MAX
 };
 
@@ -83,6 +85,13 @@ struct imsg_worker_stats {
 	uint64_t drop_auth, drop_replay, drop_source, drop_malformed,
 	    drop_nokey;		/* received under no key we hold */
 	uint64_t unsent_nokey;	/* queued before there was a key to seal */
+	uint32_t epoch;		/* of the current key; 0 = none */
+	uint32_t endpoint_len;	/* 0 = no endpoint known yet */
+	struct sockaddr_storage endpoint;
+};
+
+struct imsg_peer_epoch {
+	uint32_t epoch;
 };
 
 struct imsg_peer_hello {

@@ -22,6 +22,9 @@ enum {
 	GUARD_DEFAULT_MAX_PEERS = 1024,
 };
 
+/* Where each Guard's control socket lives, named after its device. */
+#define GUARD_CONTROL_DIR	"/run/guard"
+
 /* ---- Data channel (UDP) ------------------------------------------------ */
 
 /*

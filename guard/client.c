@@ -25,6 +25,7 @@
 
 #include "client.h"
 #include "conf.h"
+#include "control.h"
 #include "guard.h"
 #include "log.h"
 #include "tcpctl.h"
@@ -468,6 +469,10 @@ tunclient_main(int argc, char **argv)
 	}
 	env.server_addr = srv;
 	env.backoff_ms = BACKOFF_FIRST_MS;
+	if (control_open(&env) == -1) {
+		close(conn);
+		goto fail;
+	}
 	p = guard_peer_alloc(&env);
 	snprintf(p->remote, sizeof(p->remote), "server %.50s", conf.peer_host);
 	if (guard_peer_start(&env, p, conn, conf.server_name) == -1)

@@ -20,6 +20,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "guard.h"
 #include "imsg.h"
 #include "log.h"
@@ -231,6 +232,8 @@ guard_setup(struct guard_env *env, const struct guard_conf *conf,
 	env->conf = conf;
 	env->ops = ops;
 	env->tun_fd = env->epfd = env->sigfd = env->router_sock = -1;
+	env->control_fd = -1;
+	env->started = time(NULL);
 	for (i = 0; i < CONF_MAX_LISTEN; i++)
 		env->listen_fd[i] = -1;
 
@@ -474,9 +477,11 @@ data_dispatch(struct guard_env *env, struct peer *p)
 		env->ops->worker_ready(env, p);
 		return;
 	case IMSG_WORKER_STATS:
-		if (m.fd == -1 &&
-		    imsg_datalen(&m) == sizeof(struct imsg_worker_stats))
+		if (m.fd == -1 && imsg_get(&m, &p->wstats,
+		    sizeof(p->wstats)) == 0 && p->wstats.endpoint_len <=
+		    sizeof(p->wstats.endpoint))
 			return;
+		memset(&p->wstats, 0, sizeof(p->wstats));
 		break;
 	default:
 		break;
@@ -486,6 +491,20 @@ data_dispatch(struct guard_env *env, struct peer *p)
 	log_warnx("%s: udpdata sent a bad %s", peer_name(p),
 	    imsg_type_name(m.hdr.type));
 	guard_peer_teardown(env, p, "protocol violation by udpdata", 1);
+}
+
+/* tcpctl reports each new epoch; they only ever go up. */
+static int
+note_epoch(struct peer *p, const struct imsg *m)
+{
+	struct imsg_peer_epoch e;
+
+	if (p->state == PEER_FREE || imsg_get(m, &e, sizeof(e)) == -1 ||
+	    e.epoch <= p->epoch)
+		return -1;
+	p->epoch = e.epoch;
+	p->epoch_since = time(NULL);
+	return 0;
 }
 
 static void
@@ -515,7 +534,10 @@ ctl_dispatch(struct guard_env *env, struct peer *p)
 	}
 	if (m.hdr.type == IMSG_LOG && relay_log(&m) == 0)
 		return;
-	if (m.hdr.type != IMSG_LOG && env->ops->ctl_msg(env, p, &m) == 0)
+	if (m.hdr.type == IMSG_PEER_EPOCH && note_epoch(p, &m) == 0)
+		return;
+	if (m.hdr.type != IMSG_LOG && m.hdr.type != IMSG_PEER_EPOCH &&
+	    env->ops->ctl_msg(env, p, &m) == 0)
 		return;
 	log_warnx("%s: tcpctl sent a bad %s", peer_name(p),
 	    imsg_type_name(m.hdr.type));
@@ -647,6 +669,7 @@ guard_peer_start(struct guard_env *env, struct peer *p, int conn,
 	int ok = 0;
 
 	p->state = PEER_STARTING;
+	p->connected_since = time(NULL);
 	env->active++;
 	if ((p->batchbuf = malloc(env->queue_msgsize)) == NULL) {
 		log_warn("batch buffer");
@@ -954,6 +977,9 @@ event_dispatch(struct guard_env *env, uint64_t tag)
 	case EV_ROUTER:
 		router_dispatch(env);
 		return;
+	case EV_CONTROL:
+		control_serve(env);
+		return;
 	default:
 		break;
 	}
@@ -1081,6 +1107,7 @@ guard_cleanup(struct guard_env *env)
 	if (env->sigfd != -1)
 		reap_for(env, CHILD_GRACE_MS);
 	router_stop(env);
+	control_close(env);
 	log_info("read %llu packets from %s; dropped %llu without a route, "
 	    "%llu malformed, %llu before their peer was ready",
 	    (unsigned long long)env->st.tun_packets, env->conf->dev,

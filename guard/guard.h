@@ -50,6 +50,11 @@ struct peer {
 	struct peer *next_dirty;
 	uint64_t queued_packets;
 	uint64_t drop_queue_full;
+	/* For guardctl status. */
+	time_t connected_since;		/* wall clock */
+	uint32_t epoch;			/* from tcpctl */
+	time_t epoch_since;
+	struct imsg_worker_stats wstats;	/* from udpdata, each second */
 };
 
 struct guard_stats {
@@ -94,6 +99,8 @@ struct guard_env {
 	struct peer *dirty;		/* peers with a batch to send */
 	uint8_t *tunbuf;
 	int quit;			/* a signal asked us to stop */
+	int control_fd;			/* guardctl's socket */
+	time_t started;
 	int exit_status;
 	struct guard_stats st;
 	/* Server. */
@@ -122,6 +129,7 @@ enum guard_ev {
 	EV_LISTEN,
 	EV_CTL,
 	EV_DATA,
+	EV_CONTROL,		/* the guardctl socket */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "control.h"
 #include "guard.h"
 #include "log.h"
 #include "server.h"
@@ -393,7 +394,8 @@ guardd_main(int argc, char **argv)
 		goto fail;
 	if (conf.pool4.family && (env.pool4 = pool4_new(&conf.pool4)) == NULL)
 		goto fail;
-	if (tunnel_setup(&env) == -1 || listen_all(&env) == -1)
+	if (tunnel_setup(&env) == -1 || listen_all(&env) == -1 ||
+	    control_open(&env) == -1)
 		goto fail;
 	log_start(&env);
 	guard_ready(&ready, 0);

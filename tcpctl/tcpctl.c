@@ -218,6 +218,7 @@ keys_install(struct tcpctl_env *env, uint32_t epoch,
 	uint8_t shared[X25519_LEN], exporter[32], context[4];
 	struct epoch_keys ek;
 	struct imsg_key_install k;
+	struct imsg_peer_epoch shown;
 	const uint8_t *tx_key, *tx_iv, *rx_key, *rx_iv;
 	uint32_t be = htobe32(epoch);
 
@@ -261,6 +262,10 @@ keys_install(struct tcpctl_env *env, uint32_t epoch,
 	env->epoch = epoch;
 	env->epoch_since = now_seconds();
 	log_info("%s: epoch %u", env->peer_name, epoch);
+	shown.epoch = epoch;
+	if (imsg_send(env->guard_sock, IMSG_PEER_EPOCH, env->peerid, &shown,
+	    sizeof(shown), -1) == -1)
+		fatal("send PEER_EPOCH");
 }
 
 /*
@@ -602,6 +607,15 @@ guard_dispatch(struct tcpctl_env *env)
 	case IMSG_CLIENT_UP:
 		if (env->role != ROLE_CLIENT || imsg_datalen(&m) != 0)
 			fatalx("bad CLIENT_UP from GUARD");
+		return 1;
+	case IMSG_PEER_REKEY:
+		if (imsg_datalen(&m) != 0)
+			fatalx("bad PEER_REKEY from GUARD");
+		if (env->epoch != 0) {
+			log_info("%s: new keys asked for by hand",
+			    env->peer_name);
+			rekey_start(env);
+		}
 		return 1;
 	default:
 		fatalx("unexpected %s from GUARD", imsg_type_name(m.hdr.type));

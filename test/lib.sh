@@ -17,6 +17,7 @@
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 GUARDD=${GUARDD:-$TOP/build/guardd}
+GUARDCTL=${GUARDCTL:-$TOP/build/guardctl}
 TUNCLIENT=${TUNCLIENT:-$TOP/build/tunclient}
 PKI=$TOP/certs/guard-pki
 
@@ -106,7 +107,8 @@ start_server() {
 		--pool4 100.64.0.0/24 --pool6 fd00:6400::/64 \
 		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/server.crt" \
 		--key "$WORK/pki/server.key" --worker-uids "$UIDS_S" \
-		--chroot "$WORK/empty" "$@" >>"$WORK/server.log" 2>&1 &
+		--chroot "$WORK/empty" --control-socket "$WORK/server.sock" \
+		"$@" >>"$WORK/server.log" 2>&1 &
 	SERVER_PID=$!
 	LIB_PIDS+=("$SERVER_PID")
 	wait_for "server listening" 50 \
@@ -121,7 +123,8 @@ start_client() {
 	ip netns exec "$ns" "$TUNCLIENT" -f --peer "${PEER:-198.18.0.1}:$PORT" --server-name server \
 		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/$name.crt" \
 		--key "$WORK/pki/$name.key" --dev gc0 --worker-uids "$uids" \
-		--chroot "$WORK/empty" "$@" >>"$WORK/$name.log" 2>&1 &
+		--chroot "$WORK/empty" --control-socket "$WORK/$name.sock" \
+		"$@" >>"$WORK/$name.log" 2>&1 &
 	CLIENT_PID=$!
 	LIB_PIDS+=("$CLIENT_PID")
 }

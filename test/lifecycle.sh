@@ -7,6 +7,8 @@
 #     packet lost, and the epoch keeps advancing
 #   - rotation by volume: rekey-bytes 1M while 50 MB cross the tunnel
 #     (sha256 compared); dozens of epochs
+#   - guardctl: status (text and JSON) of server and client, a burst of
+#     rekeys from both ends under a running ping, kick and reconnect
 #   - in all of it, no datagram ever meets a worker without its key
 #   - a peer that falls silent (its processes stopped) is declared gone
 #     after dead-peer-seconds and torn down on the server; once it runs
@@ -83,6 +85,45 @@ lost=$(ping_loss "$NS_A" 100.64.0.1 1200)
 after=$(last_epoch alice)
 expect_eq "not one of 1200 pings lost across rotations" 0 "$lost"
 expect_ge "the epoch advanced about once a second" 8 $((after - before))
+
+say "# guardctl"
+ctl() { "$GUARDCTL" -s "$WORK/$1.sock" "${@:2}"; }
+expect "status names alice and her epoch" \
+	sh -c "'$GUARDCTL' -s '$WORK/server.sock' status | grep -q 'peer: alice'"
+json=$(ctl server status --json)
+expect_eq "JSON: one peer" 1 "$(jq '.peers | length' <<<"$json")"
+expect_eq "JSON: its identity" alice "$(jq -r '.peers[0].identity' <<<"$json")"
+expect_eq "JSON: its tunnel address" 100.64.0.2 "$(jq -r '.peers[0].tunnel_ipv4' <<<"$json")"
+expect "JSON: its endpoint is alice's underlay" \
+	grep -q '^198.18.0.2:' <<<"$(jq -r '.peers[0].endpoint' <<<"$json")"
+expect "JSON: bytes went both ways" \
+	test "$(jq '.peers[0].rx_bytes > 0 and .peers[0].tx_bytes > 0' <<<"$json")" = true
+expect_eq "JSON: no spoofed or replayed datagrams" 0 \
+	"$(jq '.peers[0].drops.replay + .peers[0].drops.auth_failed' <<<"$json")"
+expect "tunclient answers status too" \
+	sh -c "'$GUARDCTL' -s '$WORK/alice.sock' status | grep -q 'role: client'"
+expect_eq "an unknown peer is an error" 1 "$(ctl server rekey nobody >/dev/null; echo $?)"
+stop_both
+start_server --rekey-seconds 3600
+start_client "$NS_A" alice "$UIDS_A" --rekey-seconds 3600
+ALICE_PID=$CLIENT_PID
+expect "alice connects for guardctl" wait_client_up "$NS_A"
+n "$NS_A" ping -c 1 -W 2 100.64.0.1 >/dev/null
+e0=$(ctl server status --json | jq '.peers[0].epoch')
+ping_loss "$NS_A" 100.64.0.1 400 >"$WORK/loss" &
+pinger=$!
+for i in $(seq 20); do
+	ctl server rekey alice >/dev/null
+	ctl alice rekey 198.18.0.1 >/dev/null
+	sleep 0.1
+done
+wait "$pinger"
+e1=$(ctl server status --json | jq '.peers[0].epoch')
+expect_eq "a burst of 40 guardctl rekeys loses no ping" 0 "$(cat "$WORK/loss")"
+expect_ge "and moves the epoch on" 20 $((e1 - e0))
+expect "kick disconnects alice" ctl server kick alice
+expect "who comes back by herself" wait_for "alice back" 100 sh -c \
+	"test \$(grep -c 'alice: connected' '$WORK/server.log') -ge 2"
 
 say "# rotation by volume"
 stop_both

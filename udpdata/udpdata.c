@@ -502,6 +502,8 @@ guard_dispatch(struct udpdata_env *env)
 
 /* ---- the loop ---------------------------------------------------------- */
 
+static void stats_send(struct udpdata_env *env);
+
 /* Ask tcpctl for a new epoch once the current key has done its share. */
 static void
 check_volume(struct udpdata_env *env)
@@ -543,6 +545,7 @@ tick(struct udpdata_env *env)
 		log_warnx("keys reached their age limit before new ones "
 		    "came; nothing is sent until they do");
 	check_volume(env);
+	stats_send(env);
 	if (!env->have_keys)
 		return 1;
 	if (now - env->last_rx >= env->dead_peer_seconds) {
@@ -586,6 +589,18 @@ udpdata_loop(struct udpdata_env *env)
 	}
 }
 
+/* GUARD shows these in guardctl status. */
+static void
+stats_send(struct udpdata_env *env)
+{
+	env->st.epoch = env->keys.cur.valid ? env->keys.cur.epoch : 0;
+	env->st.endpoint_len = (uint32_t)env->peerlen;
+	memcpy(&env->st.endpoint, &env->peer, sizeof(env->st.endpoint));
+	if (env->guard_sock != -1)
+		(void)imsg_send(env->guard_sock, IMSG_WORKER_STATS,
+		    env->peerid, &env->st, sizeof(env->st), -1);
+}
+
 static void
 udpdata_shutdown(struct udpdata_env *env)
 {
@@ -600,9 +615,7 @@ udpdata_shutdown(struct udpdata_env *env)
 	    (unsigned long long)env->st.drop_source,
 	    (unsigned long long)env->st.drop_nokey,
 	    (unsigned long long)env->st.drop_malformed);
-	if (env->guard_sock != -1)
-		(void)imsg_send(env->guard_sock, IMSG_WORKER_STATS,
-		    env->peerid, &env->st, sizeof(env->st), -1);
+	stats_send(env);
 	dp_keys_clear(&env->keys);
 	if (env->mq != (mqd_t)-1)
 		mq_close(env->mq);

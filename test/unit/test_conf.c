@@ -146,6 +146,10 @@ START_TEST(defaults_server)
 	ck_assert_int_eq(C.configtest, 0);
 	ck_assert_str_eq(C.config_file, "");
 	ck_assert_str_eq(C.crl, "");
+	ck_assert_int_eq(C.rekey_seconds, 120);
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 30);
+	ck_assert_int_eq(C.keepalive_seconds, 10);
+	ck_assert_int_eq(C.dead_peer_seconds, 60);
 }
 END_TEST
 
@@ -158,6 +162,22 @@ START_TEST(defaults_client)
 	ck_assert_str_eq(C.peer_host, "");
 	ck_assert_str_eq(C.server_name, "");
 	ck_assert_int_eq(C.queue_depth, 8);
+	ck_assert_int_eq(C.rekey_seconds, 120);
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 30);
+	ck_assert_int_eq(C.keepalive_seconds, 10);
+	ck_assert_int_eq(C.dead_peer_seconds, 60);
+}
+END_TEST
+
+START_TEST(defaults_timers_pass_check)
+{
+	/* The defaults keep dead-peer-seconds >= 3 x keepalive-seconds. */
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\n"), 0);
+	ck_assert_msg(check_conf() == 0, "%s", err);
+	ck_assert_int_eq(parse(ROLE_CLIENT, CLIENT_BASE
+	    "peer vpn.example.org\n"), 0);
+	ck_assert_msg(check_conf() == 0, "%s", err);
 }
 END_TEST
 
@@ -207,7 +227,11 @@ START_TEST(file_every_server_key)
 	    "push-route 198.18.0.0/15\n"
 	    "push-route 2001:db8::/32\n"
 	    "push-dns 198.18.0.53\n"
-	    "push-dns 2001:db8::53\n"), 0);
+	    "push-dns 2001:db8::53\n"
+	    "rekey-seconds 300\n"
+	    "rekey-bytes 512M\n"
+	    "keepalive-seconds 15\n"
+	    "dead-peer-seconds 90\n"), 0);
 	ck_assert_str_eq(C.crl, "/etc/guard/crl.pem");
 	ck_assert_str_eq(C.chroot_dir, "/var/empty");
 	ck_assert_str_eq(C.dev, "gd7");
@@ -229,6 +253,10 @@ START_TEST(file_every_server_key)
 	ck_assert_str_eq(fmt(&C.push_route[1]), "2001:db8::/32");
 	ck_assert_int_eq(C.npush_dns, 2);
 	ck_assert_str_eq(fmt(&C.push_dns[0]), "198.18.0.53/32");
+	ck_assert_int_eq(C.rekey_seconds, 300);
+	ck_assert_uint_eq(C.rekey_bytes, 512ULL << 20);
+	ck_assert_int_eq(C.keepalive_seconds, 15);
+	ck_assert_int_eq(C.dead_peer_seconds, 90);
 	ck_assert_int_eq(check_conf(), 0);
 }
 END_TEST
@@ -244,11 +272,19 @@ START_TEST(file_every_client_key)
 	    "worker-uids 5000-5001\n"
 	    "queue-depth 2\n"
 	    "foreground\n"
-	    "verbose\n"), 0);
+	    "verbose\n"
+	    "rekey-seconds 60\n"
+	    "rekey-bytes 2G\n"
+	    "keepalive-seconds 5\n"
+	    "dead-peer-seconds 15\n"), 0);
 	ck_assert_str_eq(C.peer_host, "vpn.example.org");
 	ck_assert_int_eq(C.peer_port, 4443);
 	ck_assert_str_eq(C.server_name, "gw.example.org");
 	ck_assert_str_eq(C.dev, "gc1");
+	ck_assert_int_eq(C.rekey_seconds, 60);
+	ck_assert_uint_eq(C.rekey_bytes, 2ULL << 30);
+	ck_assert_int_eq(C.keepalive_seconds, 5);
+	ck_assert_int_eq(C.dead_peer_seconds, 15);
 	ck_assert_int_eq(check_conf(), 0);
 }
 END_TEST
@@ -792,6 +828,118 @@ START_TEST(value_server_name)
 }
 END_TEST
 
+START_TEST(value_rekey_seconds)
+{
+	expect_good_value(ROLE_SERVER, "rekey-seconds", "1");
+	ck_assert_int_eq(C.rekey_seconds, 1);
+	expect_good_value(ROLE_CLIENT, "rekey-seconds", "86400");
+	ck_assert_int_eq(C.rekey_seconds, 86400);
+	expect_bad_value(ROLE_SERVER, "rekey-seconds", "0");
+	ck_assert_str_eq(err, "guard.conf:1: rekey-seconds: 0 is out of "
+	    "range 1..86400");
+	expect_bad_value(ROLE_CLIENT, "rekey-seconds", "86401");
+	ck_assert_ptr_nonnull(strstr(err, "1..86400"));
+	expect_bad_value(ROLE_SERVER, "rekey-seconds", "2m");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	expect_bad_value(ROLE_SERVER, "rekey-seconds", "-1");
+}
+END_TEST
+
+START_TEST(value_keepalive_seconds)
+{
+	expect_good_value(ROLE_SERVER, "keepalive-seconds", "1");
+	ck_assert_int_eq(C.keepalive_seconds, 1);
+	expect_good_value(ROLE_CLIENT, "keepalive-seconds", "3600");
+	ck_assert_int_eq(C.keepalive_seconds, 3600);
+	expect_bad_value(ROLE_SERVER, "keepalive-seconds", "0");
+	ck_assert_str_eq(err, "guard.conf:1: keepalive-seconds: 0 is out of "
+	    "range 1..3600");
+	expect_bad_value(ROLE_CLIENT, "keepalive-seconds", "3601");
+	ck_assert_ptr_nonnull(strstr(err, "1..3600"));
+	expect_bad_value(ROLE_SERVER, "keepalive-seconds", "10s");
+}
+END_TEST
+
+START_TEST(value_dead_peer_seconds)
+{
+	expect_good_value(ROLE_SERVER, "dead-peer-seconds", "3");
+	ck_assert_int_eq(C.dead_peer_seconds, 3);
+	expect_good_value(ROLE_CLIENT, "dead-peer-seconds", "86400");
+	ck_assert_int_eq(C.dead_peer_seconds, 86400);
+	expect_bad_value(ROLE_SERVER, "dead-peer-seconds", "2");
+	ck_assert_str_eq(err, "guard.conf:1: dead-peer-seconds: 2 is out of "
+	    "range 3..86400");
+	expect_bad_value(ROLE_CLIENT, "dead-peer-seconds", "86401");
+	ck_assert_ptr_nonnull(strstr(err, "3..86400"));
+	expect_bad_value(ROLE_SERVER, "dead-peer-seconds", "\"\"");
+}
+END_TEST
+
+START_TEST(value_rekey_bytes_suffixes)
+{
+	/* Binary suffixes; a bare number is bytes. */
+	expect_good_value(ROLE_SERVER, "rekey-bytes", "1048576");
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 20);
+	expect_good_value(ROLE_SERVER, "rekey-bytes", "1024K");
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 20);
+	expect_good_value(ROLE_SERVER, "rekey-bytes", "1M");
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 20);
+	expect_good_value(ROLE_CLIENT, "rekey-bytes", "3G");
+	ck_assert_uint_eq(C.rekey_bytes, 3ULL << 30);
+	expect_good_value(ROLE_CLIENT, "rekey-bytes", "1500K");
+	ck_assert_uint_eq(C.rekey_bytes, 1500ULL << 10);
+	expect_good_value(ROLE_SERVER, "rekey-bytes", "2000000");
+	ck_assert_uint_eq(C.rekey_bytes, 2000000);
+}
+END_TEST
+
+START_TEST(value_rekey_bytes_edges)
+{
+	/* 1M..1024G, however it is written. */
+	expect_good_value(ROLE_SERVER, "rekey-bytes", "1024G");
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 40);
+	expect_good_value(ROLE_SERVER, "rekey-bytes", "1048576M");
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 40);
+	expect_good_value(ROLE_SERVER, "rekey-bytes", "1099511627776");
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 40);
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1025G");
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1048577M");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1099511627777");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1048575");
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1023K");
+	expect_bad_value(ROLE_CLIENT, "rekey-bytes", "1K");
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "0");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "0G");
+	/* Far beyond 1024G, and beyond 64 bits once multiplied. */
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "17179869184G");
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	expect_bad_value(ROLE_SERVER, "rekey-bytes",
+	    "99999999999999999999999G");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes",
+	    "18446744073709551616");
+}
+END_TEST
+
+START_TEST(value_rekey_bytes_bad_suffix)
+{
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1T");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1g");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1GB");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1MiB");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "G");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1 G");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "\"1 G\"");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "1.5G");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "-1G");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "+1G");
+	expect_bad_value(ROLE_SERVER, "rekey-bytes", "\"\"");
+}
+END_TEST
+
 /* ---- conf_check --------------------------------------------------------- */
 
 START_TEST(check_server_requires_ca_cert_key)
@@ -889,6 +1037,42 @@ START_TEST(check_client_needs_two_uids)
 	    "peer vpn.example.org\nworker-uids 5000-5000\n"), 0);
 	ck_assert_int_eq(check_conf(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "worker-uids"));
+}
+END_TEST
+
+START_TEST(check_dead_peer_vs_keepalive)
+{
+	/* Exactly 3 x keepalive-seconds is enough. */
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\nkeepalive-seconds 20\n"
+	    "dead-peer-seconds 60\n"), 0);
+	ck_assert_msg(check_conf() == 0, "%s", err);
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\nkeepalive-seconds 20\n"
+	    "dead-peer-seconds 59\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "dead-peer-seconds 59"));
+	ck_assert_ptr_nonnull(strstr(err, "keepalive-seconds 20"));
+	/* Each alone in range, together not: the default dead-peer. */
+	ck_assert_int_eq(parse(ROLE_CLIENT, CLIENT_BASE
+	    "peer vpn.example.org\nkeepalive-seconds 21\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "dead-peer-seconds 60"));
+	ck_assert_ptr_nonnull(strstr(err, "keepalive-seconds 21"));
+	/* The default keepalive. */
+	ck_assert_int_eq(parse(ROLE_CLIENT, CLIENT_BASE
+	    "peer vpn.example.org\ndead-peer-seconds 29\n"), 0);
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "dead-peer-seconds 29"));
+	ck_assert_ptr_nonnull(strstr(err, "keepalive-seconds 10"));
+	ck_assert_int_eq(parse(ROLE_CLIENT, CLIENT_BASE
+	    "peer vpn.example.org\ndead-peer-seconds 30\n"), 0);
+	ck_assert_msg(check_conf() == 0, "%s", err);
+	/* The smallest pair there is. */
+	ck_assert_int_eq(parse(ROLE_CLIENT, CLIENT_BASE
+	    "peer vpn.example.org\nkeepalive-seconds 1\n"
+	    "dead-peer-seconds 3\n"), 0);
+	ck_assert_msg(check_conf() == 0, "%s", err);
 }
 END_TEST
 
@@ -1223,6 +1407,114 @@ START_TEST(load_repeatedly)
 }
 END_TEST
 
+START_TEST(load_timer_flags_server)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--ca", "/c", "--cert", "/e",
+	    "--key", "/k", "--pool4", "100.64.0.0/24", "--rekey-seconds", "30",
+	    "--rekey-bytes", "64M", "--keepalive-seconds=2",
+	    "--dead-peer-seconds", "6", NULL), 0);
+	ck_assert_int_eq(C.rekey_seconds, 30);
+	ck_assert_uint_eq(C.rekey_bytes, 64ULL << 20);
+	ck_assert_int_eq(C.keepalive_seconds, 2);
+	ck_assert_int_eq(C.dead_peer_seconds, 6);
+}
+END_TEST
+
+START_TEST(load_timer_flags_client)
+{
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org", "--ca",
+	    "/c", "--cert", "/e", "--key", "/k", "--rekey-seconds=86400",
+	    "--rekey-bytes=1024G", "--keepalive-seconds", "3600",
+	    "--dead-peer-seconds", "86400", NULL), 0);
+	ck_assert_int_eq(C.rekey_seconds, 86400);
+	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 40);
+	ck_assert_int_eq(C.keepalive_seconds, 3600);
+	ck_assert_int_eq(C.dead_peer_seconds, 86400);
+}
+END_TEST
+
+START_TEST(load_timer_flags_bad)
+{
+	ck_assert_int_eq(load(ROLE_CLIENT, "--rekey-seconds", "0", NULL), -1);
+	ck_assert_str_eq(err, "--rekey-seconds: 0 is out of range 1..86400");
+	ck_assert_int_eq(load(ROLE_SERVER, "--keepalive-seconds", "3601",
+	    NULL), -1);
+	ck_assert_str_eq(err,
+	    "--keepalive-seconds: 3601 is out of range 1..3600");
+	ck_assert_int_eq(load(ROLE_SERVER, "--dead-peer-seconds", "2", NULL),
+	    -1);
+	ck_assert_str_eq(err, "--dead-peer-seconds: 2 is out of range "
+	    "3..86400");
+	ck_assert_int_eq(load(ROLE_CLIENT, "--rekey-bytes", "1K", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--rekey-bytes: "));
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	ck_assert_int_eq(load(ROLE_CLIENT, "--rekey-bytes", "1T", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--rekey-bytes: "));
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	ck_assert_int_eq(load(ROLE_CLIENT, "--rekey-seconds", "5",
+	    "--rekey-seconds", "6", NULL), -1);
+	ck_assert_str_eq(err, "--rekey-seconds: given twice");
+}
+END_TEST
+
+START_TEST(load_timer_flags_checked_together)
+{
+	/* Each flag in range, the pair refused by conf_check. */
+	ck_assert_int_eq(load(ROLE_SERVER, "--ca", "/c", "--cert", "/e",
+	    "--key", "/k", "--pool4", "100.64.0.0/24", "--keepalive-seconds",
+	    "30", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "dead-peer-seconds 60"));
+	ck_assert_ptr_nonnull(strstr(err, "keepalive-seconds 30"));
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org", "--ca",
+	    "/c", "--cert", "/e", "--key", "/k", "--dead-peer-seconds", "20",
+	    NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "dead-peer-seconds 20"));
+	ck_assert_ptr_nonnull(strstr(err, "keepalive-seconds 10"));
+}
+END_TEST
+
+START_TEST(load_timer_file_then_flags_win)
+{
+	char path[64];
+
+	write_file(path, sizeof(path), CLIENT_BASE "peer vpn.example.org\n"
+	    "rekey-seconds 600\nrekey-bytes 4G\nkeepalive-seconds 25\n"
+	    "dead-peer-seconds 75\n");
+	int rc = load(ROLE_CLIENT, "-c", path, NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.rekey_seconds, 600);
+	ck_assert_uint_eq(C.rekey_bytes, 4ULL << 30);
+	ck_assert_int_eq(C.keepalive_seconds, 25);
+	ck_assert_int_eq(C.dead_peer_seconds, 75);
+	rc = load(ROLE_CLIENT, "-c", path, "--rekey-bytes", "100M",
+	    "--dead-peer-seconds", "200", NULL);
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_uint_eq(C.rekey_bytes, 100ULL << 20);
+	ck_assert_int_eq(C.dead_peer_seconds, 200);
+	ck_assert_int_eq(C.rekey_seconds, 600);
+	ck_assert_int_eq(C.keepalive_seconds, 25);
+}
+END_TEST
+
+START_TEST(load_timer_file_checked_together)
+{
+	char path[64];
+
+	/* The file's keepalive and a flag's dead-peer are checked as one. */
+	write_file(path, sizeof(path), SERVER_BASE "pool6 fd00::/64\n"
+	    "keepalive-seconds 40\ndead-peer-seconds 120\n");
+	int rc = load(ROLE_SERVER, "-c", path, NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	rc = load(ROLE_SERVER, "-c", path, "--dead-peer-seconds", "119",
+	    NULL);
+	unlink(path);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(strstr(err, "dead-peer-seconds 119"));
+	ck_assert_ptr_nonnull(strstr(err, "keepalive-seconds 40"));
+}
+END_TEST
+
 START_TEST(load_bad_role)
 {
 	char *argv[] = { (char *)"x", NULL };
@@ -1268,6 +1560,10 @@ START_TEST(usage_client)
 	ck_assert_ptr_nonnull(strstr(u, "(default gc0)"));
 	ck_assert_ptr_null(strstr(u, "--pool4"));
 	ck_assert_ptr_null(strstr(u, "--mtu"));
+	ck_assert_ptr_nonnull(strstr(u, "--rekey-seconds N"));
+	ck_assert_ptr_nonnull(strstr(u, "--rekey-bytes N[KMG]"));
+	ck_assert_ptr_nonnull(strstr(u, "--keepalive-seconds N"));
+	ck_assert_ptr_nonnull(strstr(u, "--dead-peer-seconds N"));
 }
 END_TEST
 
@@ -1278,7 +1574,8 @@ START_TEST(usage_lists_every_key)
 		"ca", "cert", "chroot", "cipher", "crl", "dev", "foreground",
 		"key", "listen", "max-peers", "mtu", "pool4", "pool6", "port",
 		"push-dns", "push-route", "queue-depth", "verbose",
-		"worker-uids",
+		"worker-uids", "rekey-seconds", "rekey-bytes",
+		"keepalive-seconds", "dead-peer-seconds",
 	};
 	const char *u = usage_text(ROLE_SERVER);
 
@@ -1303,6 +1600,7 @@ conf_suite(void)
 	tc = tcase_create("defaults");
 	tcase_add_test(tc, defaults_server);
 	tcase_add_test(tc, defaults_client);
+	tcase_add_test(tc, defaults_timers_pass_check);
 	tcase_add_test(tc, defaults_reset_everything);
 	suite_add_tcase(s, tc);
 
@@ -1362,6 +1660,12 @@ conf_suite(void)
 	tcase_add_test(tc, value_peer_bad);
 	tcase_add_test(tc, value_peer_oversized);
 	tcase_add_test(tc, value_server_name);
+	tcase_add_test(tc, value_rekey_seconds);
+	tcase_add_test(tc, value_keepalive_seconds);
+	tcase_add_test(tc, value_dead_peer_seconds);
+	tcase_add_test(tc, value_rekey_bytes_suffixes);
+	tcase_add_test(tc, value_rekey_bytes_edges);
+	tcase_add_test(tc, value_rekey_bytes_bad_suffix);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
@@ -1372,6 +1676,7 @@ conf_suite(void)
 	tcase_add_test(tc, check_routes_of_other_family_ok);
 	tcase_add_test(tc, check_worker_uid_range);
 	tcase_add_test(tc, check_client_needs_two_uids);
+	tcase_add_test(tc, check_dead_peer_vs_keepalive);
 	tcase_add_test(tc, check_hand_built_values);
 	suite_add_tcase(s, tc);
 
@@ -1403,6 +1708,12 @@ conf_suite(void)
 	tcase_add_test(tc, load_check_switch);
 	tcase_add_test(tc, load_runs_conf_check);
 	tcase_add_test(tc, load_repeatedly);
+	tcase_add_test(tc, load_timer_flags_server);
+	tcase_add_test(tc, load_timer_flags_client);
+	tcase_add_test(tc, load_timer_flags_bad);
+	tcase_add_test(tc, load_timer_flags_checked_together);
+	tcase_add_test(tc, load_timer_file_then_flags_win);
+	tcase_add_test(tc, load_timer_file_checked_together);
 	tcase_add_test(tc, load_bad_role);
 	suite_add_tcase(s, tc);
 

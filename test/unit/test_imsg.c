@@ -728,6 +728,8 @@ START_TEST(type_names)
 		{ IMSG_TCPCTL_INIT, "TCPCTL_INIT" },
 		{ IMSG_KEY_INSTALLED, "KEY_INSTALLED" },
 		{ IMSG_REKEY_WANTED, "REKEY_WANTED" },
+		{ IMSG_PEER_EPOCH, "PEER_EPOCH" },
+		{ IMSG_PEER_REKEY, "PEER_REKEY" },
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 

@@ -1,0 +1,922 @@
+/*
+ * guard-testclient: a Guard client without a TUN device, for tests that
+ * connect and disconnect many times against one guardd.
+ *
+ * Each session: TCP connect, TLS 1.3 handshake (client role, mutual
+ * certificates), HELLO with a random session id, CONFIG, REKEY for epoch 1
+ * with a fresh X25519 key, REKEY_ACK, and the epoch keys derived as
+ * tcpctl derives them. With --keepalive it sends one sealed keepalive to
+ * the UDP port CONFIG named and waits for the server's authenticated
+ * answer. With --hold it then keeps the session open (answering PINGs) so
+ * that a test can act on the server meanwhile. The session ends with BYE
+ * (clean: the server must close in answer) or with a TCP reset (abort).
+ *
+ *   guard-testclient --peer ADDR[:PORT] --ca CA --cert CRT --key KEY
+ *       [--cert CRT --key KEY ...] [--server-name NAME] [--count N]
+ *       [--parallel P] [--mode clean|abort|mixed] [--keepalive]
+ *       [--hold SECONDS [--expect-close]] [-v]
+ *
+ * Session i (from 0) uses certificate pair i mod (number of pairs). With
+ * --parallel P, P worker processes run at once, worker w taking sessions
+ * w, w + P, w + 2P, ...: give P certificate pairs (one identity per
+ * worker), or sessions of one identity end each other ("replaced").
+ *
+ * Nothing is applied to the host. Errors go to stderr, one line each,
+ * naming the session and what failed; -v prints one line per session
+ * that came up to stdout ("... up: ADDR4 ADDR6 udp port N"), -vv adds
+ * debug lines. The last line on stdout is always
+ * "testclient: N sessions, S ok, F failed"; the exit status is 0 when
+ * F is 0, 1 otherwise, and 2 for a usage error.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "addr.h"
+#include "channel.h"
+#include "conf.h"
+#include "ctlmsg.h"
+#include "datapath.h"
+#include "imsg.h"
+#include "kdf.h"
+#include "log.h"
+#include "proto.h"
+#include "tls.h"
+
+enum {
+	MAX_PAIRS = 64,			/* certificate/key pairs */
+	MAX_PARALLEL = 256,
+	CONNECT_TIMEOUT_MS = 5000,
+	HANDSHAKE_TIMEOUT_MS = 10000,	/* as tcpctl's set-up deadlines */
+	MESSAGE_TIMEOUT_MS = 10000,
+	SEND_TIMEOUT_MS = 5000,
+	KEEPALIVE_WAIT_MS = 2000,	/* for the server's answer */
+	KEEPALIVE_RESEND_MS = 1000,	/* as tunclient knocks */
+	BYE_ANSWER_MS = 2000,		/* the server closes after our BYE */
+	FIRST_EPOCH = 1,
+};
+
+enum end_mode { END_CLEAN, END_ABORT, END_MIXED };
+
+struct opts {
+	const char *peer;
+	char host[256];
+	uint16_t port;
+	struct sockaddr_storage addr;	/* the server, resolved once */
+	socklen_t addrlen;
+	const char *ca;
+	const char *cert[MAX_PAIRS];
+	const char *key[MAX_PAIRS];
+	int ncert, nkey;
+	const char *server_name;
+	long count;
+	long parallel;
+	enum end_mode mode;
+	int keepalive;
+	long hold_seconds;		/* 0: none */
+	int expect_close;		/* the server must end a held session */
+	int verbose;
+};
+
+/* One session's state; everything it holds is released by session_end. */
+struct session {
+	long idx;			/* from 1, for messages */
+	const struct opts *o;
+	SSL_CTX *ctx;
+	struct channel ch;
+	int have_channel;		/* ch owns the TCP socket */
+	int tcp;			/* before channel_init */
+	int udp;
+	uint32_t local_session;		/* the server puts this in datagrams */
+	struct ctl_config cfg;
+	struct dp_keys keys;
+};
+
+/* What one worker reports to the parent (one write, well under PIPE_BUF). */
+struct tally {
+	long worker;
+	long ok;
+	long failed;
+};
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: guard-testclient --peer ADDR[:PORT] --ca CA --cert CRT "
+	    "--key KEY\n"
+	    "           [--cert CRT --key KEY ...] [--server-name NAME] "
+	    "[--count N]\n"
+	    "           [--parallel P] [--mode clean|abort|mixed] "
+	    "[--keepalive]\n"
+	    "           [--hold SECONDS [--expect-close]] [-v]\n");
+	exit(2);
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+static long
+number_arg(const char *name, const char *v, long min, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
+		fprintf(stderr, "guard-testclient: --%s %s: want %ld..%ld\n",
+		    name, v, min, max);
+		exit(2);
+	}
+	return n;
+}
+
+/* ADDR[:PORT], [IPv6]:PORT or a bare IPv6 address, as tunclient takes. */
+static void
+peer_arg(struct opts *o, const char *v)
+{
+	const char *colon, *end, *portstr = NULL;
+	size_t n;
+
+	if (v[0] == '[') {
+		if ((end = strchr(v, ']')) == NULL ||
+		    (end[1] != '\0' && end[1] != ':'))
+			goto bad;
+		n = (size_t)(end - v - 1);
+		if (end[1] == ':')
+			portstr = end + 2;
+		v++;
+	} else if ((colon = strchr(v, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		n = (size_t)(colon - v);
+		portstr = colon + 1;
+	} else
+		n = strlen(v);
+	if (n == 0 || n >= sizeof(o->host))
+		goto bad;
+	memcpy(o->host, v, n);
+	o->host[n] = '\0';
+	o->port = GUARD_DEFAULT_PORT;
+	if (portstr != NULL)
+		o->port = (uint16_t)number_arg("peer port", portstr, 1, 65535);
+	return;
+bad:
+	fprintf(stderr, "guard-testclient: --peer %s: not ADDR[:PORT]\n", v);
+	exit(2);
+}
+
+static void
+resolve(struct opts *o)
+{
+	struct addrinfo hints, *res;
+	char portstr[8];
+	int e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%u", o->port);
+	if ((e = getaddrinfo(o->host, portstr, &hints, &res)) != 0) {
+		log_warnx("cannot resolve %s: %s", o->host, gai_strerror(e));
+		exit(1);
+	}
+	memcpy(&o->addr, res->ai_addr, res->ai_addrlen);
+	o->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+}
+
+static void
+parse_args(struct opts *o, int argc, char **argv)
+{
+	enum { O_PEER = 256, O_CA, O_CERT, O_KEY, O_NAME, O_COUNT, O_PAR,
+	    O_MODE, O_KEEPALIVE, O_HOLD, O_EXPECT_CLOSE };
+	static const struct option longopts[] = {
+		{ "peer", required_argument, NULL, O_PEER },
+		{ "ca", required_argument, NULL, O_CA },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "server-name", required_argument, NULL, O_NAME },
+		{ "count", required_argument, NULL, O_COUNT },
+		{ "parallel", required_argument, NULL, O_PAR },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "keepalive", no_argument, NULL, O_KEEPALIVE },
+		{ "hold", required_argument, NULL, O_HOLD },
+		{ "expect-close", no_argument, NULL, O_EXPECT_CLOSE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->count = 1;
+	o->parallel = 1;
+	o->mode = END_CLEAN;
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_PEER:
+			o->peer = optarg;
+			peer_arg(o, optarg);
+			break;
+		case O_CA:
+			o->ca = optarg;
+			break;
+		case O_CERT:
+			if (o->ncert == MAX_PAIRS)
+				usage();
+			o->cert[o->ncert++] = optarg;
+			break;
+		case O_KEY:
+			if (o->nkey == MAX_PAIRS)
+				usage();
+			o->key[o->nkey++] = optarg;
+			break;
+		case O_NAME:
+			o->server_name = optarg;
+			break;
+		case O_COUNT:
+			o->count = number_arg("count", optarg, 1, 10000000);
+			break;
+		case O_PAR:
+			o->parallel = number_arg("parallel", optarg, 1,
+			    MAX_PARALLEL);
+			break;
+		case O_MODE:
+			if (strcmp(optarg, "clean") == 0)
+				o->mode = END_CLEAN;
+			else if (strcmp(optarg, "abort") == 0)
+				o->mode = END_ABORT;
+			else if (strcmp(optarg, "mixed") == 0)
+				o->mode = END_MIXED;
+			else
+				usage();
+			break;
+		case O_KEEPALIVE:
+			o->keepalive = 1;
+			break;
+		case O_HOLD:
+			o->hold_seconds = number_arg("hold", optarg, 1, 86400);
+			break;
+		case O_EXPECT_CLOSE:
+			o->expect_close = 1;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || o->peer == NULL || o->ca == NULL ||
+	    o->ncert == 0 || o->ncert != o->nkey ||
+	    (o->expect_close && o->hold_seconds == 0))
+		usage();
+	if (o->parallel > o->count)
+		o->parallel = o->count;
+	if (o->server_name == NULL)
+		o->server_name = o->host;
+}
+
+/* ---- one session ------------------------------------------------------- */
+
+static int
+fail(const struct session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Log why session s failed; always -1. */
+static int
+fail(const struct session *s, const char *fmt, ...)
+{
+	char line[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_warnx("session %ld: %s", s->idx, line);
+	return -1;
+}
+
+static int
+tcp_connect(struct session *s)
+{
+	const struct opts *o = s->o;
+	struct pollfd pfd;
+	socklen_t len = sizeof(int);
+	int err = 0, r;
+
+	s->tcp = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (s->tcp == -1)
+		return fail(s, "socket: %s", strerror(errno));
+	if (connect(s->tcp, (const struct sockaddr *)&o->addr, o->addrlen) ==
+	    0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return fail(s, "connect to %s port %u: %s", o->host, o->port,
+		    strerror(errno));
+	pfd.fd = s->tcp;
+	pfd.events = POLLOUT;
+	do {
+		r = poll(&pfd, 1, CONNECT_TIMEOUT_MS);
+	} while (r == -1 && errno == EINTR);
+	if (r == -1)
+		return fail(s, "poll: %s", strerror(errno));
+	if (r == 0)
+		return fail(s, "connect to %s port %u: no answer within %d s",
+		    o->host, o->port, CONNECT_TIMEOUT_MS / 1000);
+	if (getsockopt(s->tcp, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return fail(s, "getsockopt SO_ERROR: %s", strerror(errno));
+	if (err != 0)
+		return fail(s, "connect to %s port %u: %s", o->host, o->port,
+		    strerror(err));
+	return 0;
+}
+
+static int
+send_msg(struct session *s, const struct ctl_msg *m)
+{
+	if (channel_send(&s->ch, m, SEND_TIMEOUT_MS) == -1)
+		return fail(s, "sending %s: %s", ctl_type_name(m->type),
+		    s->ch.err);
+	return 0;
+}
+
+/*
+ * The next message other than PING and PONG (a PING is answered).
+ * channel_recv's codes: 1 a message, 0 the server closed, -1 an error
+ * (ch.err), -2 nothing within timeout_ms; -3 when a PONG could not be
+ * sent (logged).
+ */
+static int
+next_msg(struct session *s, struct ctl_msg *m, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms, left;
+	struct ctl_msg pong;
+	int r;
+
+	for (;;) {
+		left = deadline - now_ms();
+		r = channel_recv(&s->ch, m, left > 0 ? (int)left : 0);
+		if (r != 1)
+			return r;
+		if (m->type == CTL_PONG)
+			continue;
+		if (m->type != CTL_PING)
+			return 1;
+		memset(&pong, 0, sizeof(pong));
+		pong.type = CTL_PONG;
+		pong.u.ping.nonce = m->u.ping.nonce;
+		if (send_msg(s, &pong) == -1)
+			return -3;
+	}
+}
+
+/* Receive the message due, of type want. 0 or -1 (logged). */
+static int
+expect_msg(struct session *s, struct ctl_msg *m, int want)
+{
+	int r = next_msg(s, m, MESSAGE_TIMEOUT_MS);
+
+	if (r == 1 && m->type == want)
+		return 0;
+	if (r == 1 && m->type == CTL_BYE)
+		return fail(s, "server sent BYE (%s) where %s was due",
+		    ctl_bye_reason_name(m->u.bye.reason), ctl_type_name(want));
+	if (r == 1)
+		return fail(s, "server sent %s where %s was due",
+		    ctl_type_name(m->type), ctl_type_name(want));
+	if (r == 0)
+		return fail(s, "server closed the connection before %s",
+		    ctl_type_name(want));
+	if (r == -2)
+		return fail(s, "no %s within %d s", ctl_type_name(want),
+		    MESSAGE_TIMEOUT_MS / 1000);
+	if (r == -1)
+		return fail(s, "receiving %s: %s", ctl_type_name(want),
+		    s->ch.err);
+	return -1;
+}
+
+static uint32_t
+random_session(void)
+{
+	uint32_t v = 0;
+
+	while (v == 0)
+		if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+			return 0;
+	return v;
+}
+
+/*
+ * The epoch keys, as tcpctl derives them (guard(7), KEY SCHEDULE), in the
+ * client's direction: seal with c2s, open with s2c. Installed as
+ * "current", as tunclient's udpdata does. Every secret is wiped here.
+ */
+static int
+keys_install(struct session *s, struct x25519_keypair *kp,
+    const uint8_t server_pub[X25519_LEN])
+{
+	uint8_t shared[X25519_LEN], exporter[32], context[4];
+	uint32_t be = htobe32(FIRST_EPOCH);
+	struct epoch_keys ek;
+	struct imsg_key_install k;
+	char detail[256];
+	int r;
+
+	memcpy(context, &be, sizeof(context));
+	r = x25519_shared(kp->priv, server_pub, shared);
+	wipe(kp, sizeof(*kp));
+	if (r == -1)
+		return fail(s, "the server's X25519 key in REKEY_ACK is "
+		    "unusable");
+	if (SSL_export_keying_material(s->ch.ssl, exporter, sizeof(exporter),
+	    GUARD_EXPORTER_LABEL, strlen(GUARD_EXPORTER_LABEL), context,
+	    sizeof(context), 1) != 1) {
+		wipe(shared, sizeof(shared));
+		return fail(s, "TLS exporter: %s",
+		    tls_errors(detail, sizeof(detail)));
+	}
+	r = epoch_derive(shared, exporter, FIRST_EPOCH, &ek);
+	wipe(shared, sizeof(shared));
+	wipe(exporter, sizeof(exporter));
+	if (r == -1)
+		return fail(s, "epoch key derivation failed");
+
+	memset(&k, 0, sizeof(k));
+	k.epoch = FIRST_EPOCH;
+	k.slot = KEY_SLOT_CURRENT;
+	k.cipher = s->cfg.cipher;
+	k.local_session = s->local_session;
+	k.remote_session = s->cfg.session;
+	memcpy(k.tx_key, ek.c2s_key, AEAD_KEY_LEN);
+	memcpy(k.tx_iv, ek.c2s_iv, AEAD_IV_LEN);
+	memcpy(k.rx_key, ek.s2c_key, AEAD_KEY_LEN);
+	memcpy(k.rx_iv, ek.s2c_iv, AEAD_IV_LEN);
+	wipe(&ek, sizeof(ek));
+	s->keys.now = (uint64_t)(now_ms() / 1000);
+	r = dp_keys_install(&s->keys, &k);
+	wipe(&k, sizeof(k));
+	if (r == -1)
+		return fail(s, "cannot install the epoch keys (cipher %u, "
+		    "server session %u)", s->cfg.cipher, s->cfg.session);
+	return 0;
+}
+
+/* HELLO, CONFIG, REKEY, REKEY_ACK, keys. 0 or -1 (logged). */
+static int
+setup(struct session *s)
+{
+	struct x25519_keypair kp;
+	struct ctl_msg m;
+	int r;
+
+	if ((s->local_session = random_session()) == 0)
+		return fail(s, "no randomness for a session id");
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_HELLO;
+	m.u.hello.session = s->local_session;
+	if (send_msg(s, &m) == -1 || expect_msg(s, &m, CTL_CONFIG) == -1)
+		return -1;
+	s->cfg = m.u.config;
+	if (s->cfg.udp_port == 0 || s->cfg.session == 0)
+		return fail(s, "CONFIG without a UDP port or session id");
+	if (s->cfg.addr4.family == 0 && s->cfg.addr6.family == 0)
+		return fail(s, "CONFIG without an address");
+
+	if (x25519_keygen(&kp) == -1)
+		return fail(s, "X25519 key generation failed");
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_REKEY;
+	m.u.rekey.epoch = FIRST_EPOCH;
+	memcpy(m.u.rekey.pub, kp.pub, X25519_LEN);
+	if (send_msg(s, &m) == -1 || expect_msg(s, &m, CTL_REKEY_ACK) == -1) {
+		wipe(&kp, sizeof(kp));
+		return -1;
+	}
+	if (m.u.rekey.epoch != FIRST_EPOCH) {
+		wipe(&kp, sizeof(kp));
+		return fail(s, "REKEY_ACK for epoch %u, not %u",
+		    m.u.rekey.epoch, FIRST_EPOCH);
+	}
+	r = keys_install(s, &kp, m.u.rekey.pub);
+	wipe(&m, sizeof(m));
+	return r;
+}
+
+/*
+ * One sealed keepalive to the server's UDP port (again each second), and
+ * the server's authenticated answer within KEEPALIVE_WAIT_MS.
+ */
+static int
+keepalive(struct session *s)
+{
+	struct sockaddr_storage ss = s->o->addr;
+	static const struct dp_sources nosources;
+	uint8_t buf[DATA_MAX_DGRAM];
+	const uint8_t *pkt;
+	size_t pktlen;
+	long deadline = now_ms() + KEEPALIVE_WAIT_MS, next_send = now_ms();
+	struct pollfd pfd;
+	enum dp_verdict v;
+	ssize_t n;
+	int sent = 0, dropped = 0, r;
+
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(s->cfg.udp_port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port =
+		    htons(s->cfg.udp_port);
+	s->udp = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (s->udp == -1)
+		return fail(s, "UDP socket: %s", strerror(errno));
+	if (connect(s->udp, (struct sockaddr *)&ss, s->o->addrlen) == -1)
+		return fail(s, "UDP connect to port %u: %s", s->cfg.udp_port,
+		    strerror(errno));
+	pfd.fd = s->udp;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (now_ms() >= next_send) {
+			n = dp_seal(&s->keys, DATA_KEEPALIVE, NULL, 0, buf,
+			    sizeof(buf));
+			if (n != DATA_OVERHEAD)
+				return fail(s, "sealing a keepalive failed");
+			if (send(s->udp, buf, (size_t)n, 0) != n)
+				return fail(s, "sending a keepalive to UDP "
+				    "port %u: %s", s->cfg.udp_port,
+				    strerror(errno));
+			sent++;
+			next_send += KEEPALIVE_RESEND_MS;
+		}
+		if (now_ms() >= deadline)
+			return fail(s, "no authenticated keepalive from UDP "
+			    "port %u within %d ms (%d sent, %d dropped)",
+			    s->cfg.udp_port, KEEPALIVE_WAIT_MS, sent, dropped);
+		r = poll(&pfd, 1, (int)((next_send < deadline ? next_send :
+		    deadline) - now_ms()));
+		if (r == -1 && errno != EINTR)
+			return fail(s, "poll: %s", strerror(errno));
+		if (r <= 0)
+			continue;
+		while ((n = recv(s->udp, buf, sizeof(buf), 0)) >= 0) {
+			v = dp_open(&s->keys, &nosources, buf, (size_t)n, &pkt,
+			    &pktlen);
+			if (v == DP_KEEPALIVE)
+				return 0;
+			dropped++;
+			log_warnx("session %ld: dropped a %zd-byte datagram "
+			    "from the server: %s", s->idx, n,
+			    dp_verdict_name(v));
+		}
+		if (errno == ECONNREFUSED)
+			return fail(s, "UDP port %u refused the keepalive "
+			    "(nothing listens there)", s->cfg.udp_port);
+		if (errno != EAGAIN && errno != EINTR)
+			return fail(s, "UDP receive: %s", strerror(errno));
+	}
+}
+
+/*
+ * Keep the session open for hold_seconds, answering PINGs. 1 when the
+ * server ended it meanwhile (why in *how), 0 when the time passed, -1 on
+ * an error (logged).
+ */
+static int
+hold(struct session *s, char *how, size_t howlen)
+{
+	long deadline = now_ms() + s->o->hold_seconds * 1000L, left;
+	struct ctl_msg m;
+	int r;
+
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0)
+			return 0;
+		r = next_msg(s, &m, (int)left);
+		if (r == -2)
+			continue;
+		if (r == 0) {
+			snprintf(how, howlen, "closed the connection");
+			return 1;
+		}
+		if (r == 1 && m.type == CTL_BYE) {
+			snprintf(how, howlen, "sent BYE (%s)",
+			    ctl_bye_reason_name(m.u.bye.reason));
+			return 1;
+		}
+		if (r == 1)
+			return fail(s, "server sent unexpected %s",
+			    ctl_type_name(m.type));
+		if (r == -1)
+			return fail(s, "while holding: %s", s->ch.err);
+		return -1;
+	}
+}
+
+/* BYE, and the server must close its side in answer. */
+static int
+end_clean(struct session *s)
+{
+	struct ctl_msg m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.type = CTL_BYE;
+	m.u.bye.reason = BYE_SHUTDOWN;
+	if (send_msg(s, &m) == -1)
+		return -1;
+	r = next_msg(s, &m, BYE_ANSWER_MS);
+	if (r == 1)
+		return fail(s, "server sent %s after our BYE",
+		    ctl_type_name(m.type));
+	if (r == -2)
+		return fail(s, "server did not close within %d ms of our BYE",
+		    BYE_ANSWER_MS);
+	if (r == -1)
+		return fail(s, "after our BYE: %s", s->ch.err);
+	if (r != 0)
+		return -1;
+	channel_close(&s->ch, 0);
+	s->have_channel = 0;
+	return 0;
+}
+
+/* A TCP reset: SO_LINGER 0, no close_notify, no BYE. */
+static int
+end_abort(struct session *s)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	int r = 0;
+
+	if (setsockopt(s->ch.fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) == -1)
+		r = fail(s, "setsockopt SO_LINGER: %s", strerror(errno));
+	SSL_free(s->ch.ssl);
+	s->ch.ssl = NULL;
+	if (close(s->ch.fd) == -1 && r == 0)
+		r = fail(s, "close: %s", strerror(errno));
+	s->ch.fd = -1;
+	s->have_channel = 0;
+	return r;
+}
+
+static void
+report_up(const struct session *s)
+{
+	char a4[PREFIX_STRLEN] = "-", a6[PREFIX_STRLEN] = "-";
+
+	if (s->o->verbose < 1)
+		return;
+	if (s->cfg.addr4.family)
+		prefix_fmt(&s->cfg.addr4, a4, sizeof(a4));
+	if (s->cfg.addr6.family)
+		prefix_fmt(&s->cfg.addr6, a6, sizeof(a6));
+	printf("testclient: session %ld up: %s %s udp port %u%s\n", s->idx,
+	    a4, a6, s->cfg.udp_port, s->o->keepalive ? " keepalive ok" : "");
+	fflush(stdout);
+}
+
+/* Release whatever the session still holds. */
+static void
+session_release(struct session *s)
+{
+	if (s->have_channel)
+		channel_close(&s->ch, 0);
+	else if (s->tcp != -1)
+		close(s->tcp);
+	s->have_channel = 0;
+	s->tcp = -1;
+	if (s->udp != -1)
+		close(s->udp);
+	s->udp = -1;
+	dp_keys_clear(&s->keys);
+}
+
+static int
+session_body(struct session *s, enum end_mode end)
+{
+	char how[64];
+	int r;
+
+	if (tcp_connect(s) == -1)
+		return -1;
+	if (channel_init(&s->ch, s->ctx, s->tcp, ROLE_CLIENT,
+	    s->o->server_name) == -1) {
+		/* The socket is still ours (s->tcp); the SSL may exist. */
+		SSL_free(s->ch.ssl);
+		s->ch.ssl = NULL;
+		s->ch.fd = -1;
+		return fail(s, "TLS set-up: %s", s->ch.err);
+	}
+	s->have_channel = 1;		/* the channel owns the socket now */
+	s->tcp = -1;
+	if (channel_handshake(&s->ch, ROLE_CLIENT, HANDSHAKE_TIMEOUT_MS) == -1)
+		return fail(s, "%s", s->ch.err);
+	if (setup(s) == -1)
+		return -1;
+	if (s->o->keepalive && keepalive(s) == -1)
+		return -1;
+	report_up(s);
+	if (s->o->hold_seconds > 0) {
+		if ((r = hold(s, how, sizeof(how))) == -1)
+			return -1;
+		if (s->o->expect_close) {
+			if (r == 0)
+				return fail(s, "server did not end the "
+				    "session within %ld s", s->o->hold_seconds);
+			log_debug("session %ld: server %s", s->idx, how);
+			channel_close(&s->ch, 0);
+			s->have_channel = 0;
+			return 0;
+		}
+		if (r == 1)
+			return fail(s, "server %s while the session was held",
+			    how);
+	}
+	return end == END_ABORT ? end_abort(s) : end_clean(s);
+}
+
+static int
+session_run(const struct opts *o, SSL_CTX *ctx, long i)
+{
+	struct session s;
+	enum end_mode end = o->mode;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.idx = i + 1;
+	s.o = o;
+	s.ctx = ctx;
+	s.tcp = s.udp = -1;
+	s.ch.fd = -1;
+	if (end == END_MIXED)
+		end = i % 2 == 0 ? END_CLEAN : END_ABORT;
+	r = session_body(&s, end);
+	session_release(&s);
+	wipe(&s.cfg, sizeof(s.cfg));
+	if (r == 0)
+		log_debug("session %ld: ok", s.idx);
+	return r;
+}
+
+/* ---- running many ------------------------------------------------------ */
+
+/* Sessions first, first + step, ... below count. */
+static void
+run_range(const struct opts *o, SSL_CTX **ctx, long first, long step,
+    struct tally *t)
+{
+	long i;
+
+	for (i = first; i < o->count; i += step) {
+		if (session_run(o, ctx[i % o->ncert], i) == 0)
+			t->ok++;
+		else
+			t->failed++;
+	}
+}
+
+static long
+sessions_of(const struct opts *o, long w)
+{
+	return (o->count - w + o->parallel - 1) / o->parallel;
+}
+
+/* P workers; each reports its tally over a pipe. */
+static void
+run_parallel(const struct opts *o, SSL_CTX **ctx, struct tally *total)
+{
+	static pid_t pids[MAX_PARALLEL];
+	static int reported[MAX_PARALLEL];
+	struct tally t;
+	char how[64];
+	int p[2], status;
+	long w, started = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		total->failed = o->count;
+		return;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	for (w = 0; w < o->parallel; w++) {
+		if ((pid = fork()) == -1) {
+			log_warn("fork of worker %ld", w);
+			break;
+		}
+		if (pid == 0) {
+			close(p[0]);
+			memset(&t, 0, sizeof(t));
+			t.worker = w;
+			run_range(o, ctx, w, o->parallel, &t);
+			fflush(stdout);
+			if (write(p[1], &t, sizeof(t)) != (ssize_t)sizeof(t))
+				_exit(3);
+			_exit(0);
+		}
+		pids[w] = pid;
+		started++;
+	}
+	close(p[1]);
+	while ((n = read(p[0], &t, sizeof(t))) == (ssize_t)sizeof(t)) {
+		if (t.worker < 0 || t.worker >= started ||
+		    reported[t.worker]) {
+			log_warnx("bad report from a worker");
+			continue;
+		}
+		reported[t.worker] = 1;
+		total->ok += t.ok;
+		total->failed += t.failed;
+	}
+	if (n != 0)
+		log_warnx("reading worker reports: %s", n == -1 ?
+		    strerror(errno) : "short read");
+	close(p[0]);
+	for (w = 0; w < started; w++) {
+		while (waitpid(pids[w], &status, 0) == -1 && errno == EINTR)
+			;
+		if (reported[w])
+			continue;
+		if (WIFSIGNALED(status))
+			snprintf(how, sizeof(how), "was killed by signal %d",
+			    WTERMSIG(status));
+		else
+			snprintf(how, sizeof(how), "exited with status %d",
+			    WEXITSTATUS(status));
+		log_warnx("worker %ld %s without a report; its %ld sessions "
+		    "count as failed", w, how, sessions_of(o, w));
+		total->failed += sessions_of(o, w);
+	}
+	/* Workers that never started: their sessions never ran. */
+	for (w = started; w < o->parallel; w++)
+		total->failed += sessions_of(o, w);
+}
+
+int
+main(int argc, char **argv)
+{
+	static SSL_CTX *ctx[MAX_PAIRS];
+	struct opts o;
+	struct tally total;
+	char err[512];
+	int i;
+
+	parse_args(&o, argc, argv);
+	log_init(1, o.verbose > 1, "testclient");
+	log_procinit("testclient");
+	signal(SIGPIPE, SIG_IGN);
+	resolve(&o);
+	/* Load every certificate once; each session gets an SSL of its own. */
+	for (i = 0; i < o.ncert; i++) {
+		ctx[i] = tls_ctx_new(ROLE_CLIENT, o.ca, o.cert[i], o.key[i], "",
+		    err, sizeof(err));
+		if (ctx[i] == NULL) {
+			log_warnx("%s", err);
+			printf("testclient: %ld sessions, 0 ok, %ld failed\n",
+			    o.count, o.count);
+			return 1;
+		}
+	}
+	memset(&total, 0, sizeof(total));
+	if (o.parallel == 1)
+		run_range(&o, ctx, 0, 1, &total);
+	else
+		run_parallel(&o, ctx, &total);
+	for (i = 0; i < o.ncert; i++)
+		SSL_CTX_free(ctx[i]);
+	printf("testclient: %ld sessions, %ld ok, %ld failed\n", o.count,
+	    total.ok, total.failed);
+	return total.failed == 0 && total.ok == o.count ? 0 : 1;
+}
