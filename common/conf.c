@@ -445,21 +445,25 @@ static int
 set_rekey_bytes(struct guard_conf *c, const char *v, char *why,
     size_t whylen)
 {
-	char num[32];
+	char num[32], q[QUOTE_MAX];
 	size_t n = strlen(v);
 	unsigned long long x, mult = 1;
+	const unsigned long long min = 1ULL << 20, max = 1ULL << 40;
 
 	if (n > 0 && n < sizeof(num) && strchr("KMG", v[n - 1]) != NULL) {
 		mult = v[n - 1] == 'K' ? 1ULL << 10 : v[n - 1] == 'M' ?
 		    1ULL << 20 : 1ULL << 30;
 		memcpy(num, v, n - 1);
 		num[n - 1] = '\0';
-		v = num;
-	}
-	/* At least 1 MiB, at most 2^40 bytes (far inside AES-GCM's bound). */
-	if (parse_number(v, (1ULL << 20) / mult ? (1ULL << 20) / mult : 1,
-	    (1ULL << 40) / mult, &x, why, whylen) == -1)
+	} else
+		snprintf(num, sizeof(num), "%s", v);
+	if (parse_number(num, 0, max, &x, why, whylen) == -1)
 		return -1;
+	if (x > max / mult || x * mult < min) {
+		seterr(why, whylen, "'%s' is out of range 1M..1024G",
+		    str_quote(v, q, sizeof(q)));
+		return -1;
+	}
 	c->rekey_bytes = x * mult;
 	return 0;
 }
@@ -631,9 +635,28 @@ set_peer(struct guard_conf *c, const char *v, char *why, size_t whylen)
 	if (portstr != NULL && set_int(&port, portstr, 1, 65535, why,
 	    whylen) == -1)
 		return -1;
-	memcpy(c->peer_host, host, strlen(host) + 1);
-	c->peer_port = (uint16_t)port;
+	if (c->npeer_host >= CONF_MAX_SERVERS) {
+		seterr(why, whylen, "at most %d servers", CONF_MAX_SERVERS);
+		return -1;
+	}
+	for (int i = 0; i < c->npeer_host; i++)
+		if (strcmp(c->peer_host[i], host) == 0 &&
+		    c->peer_port[i] == port) {
+			seterr(why, whylen, "'%s' given twice",
+			    str_quote(v, q, sizeof(q)));
+			return -1;
+		}
+	memcpy(c->peer_host[c->npeer_host], host, strlen(host) + 1);
+	c->peer_port[c->npeer_host++] = (uint16_t)port;
 	return 0;
+}
+
+static void
+clear_peer(struct guard_conf *c)
+{
+	memset(c->peer_host, 0, sizeof(c->peer_host));
+	memset(c->peer_port, 0, sizeof(c->peer_port));
+	c->npeer_host = 0;
 }
 
 static int
@@ -741,7 +764,8 @@ show_max_peers(const struct guard_conf *c, char *buf, size_t len)
 static void
 show_peer(const struct guard_conf *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "port %u", (unsigned int)c->peer_port);
+	(void)c;
+	snprintf(buf, len, "port %u", (unsigned int)GUARD_DEFAULT_PORT);
 }
 
 static void
@@ -799,8 +823,9 @@ static const struct conf_key keys[] = {
 	    show_max_peers, "most peers connected at once (1..4096)" },
 	{ "mtu", ARG, SERVER, 0, 0, "N", set_mtu, NULL, show_mtu,
 	    "tunnel MTU, pushed to clients (1280..9000)" },
-	{ "peer", ARG, CLIENT, 0, 0, "HOST[:PORT]", set_peer, NULL,
-	    show_peer, "server to connect to; IPv6 as [ADDR]:PORT" },
+	{ "peer", ARG, CLIENT, KEY_REPEAT, 0, "HOST[:PORT]", set_peer,
+	    clear_peer, show_peer,
+	    "server to connect to; IPv6 as [ADDR]:PORT; up to 4, tried in order" },
 	{ "pool4", ARG, SERVER, 0, 0, "PREFIX", set_pool4, NULL, NULL,
 	    "IPv4 tunnel addresses for peers (/16../30)" },
 	{ "pool6", ARG, SERVER, 0, 0, "PREFIX", set_pool6, NULL, NULL,
@@ -1231,7 +1256,6 @@ conf_defaults(struct guard_conf *c, int role)
 	c->cipher = CIPHER_AES256GCM;
 	/* A client has one peer: its server. */
 	c->max_peers = role == ROLE_SERVER ? GUARD_DEFAULT_MAX_PEERS : 1;
-	c->peer_port = GUARD_DEFAULT_PORT;
 }
 
 static int
@@ -1249,7 +1273,7 @@ check_required(const struct guard_conf *c, char *err, size_t errlen)
 		    offsetof(struct guard_conf, key) },
 	};
 
-	if (c->role == ROLE_CLIENT && c->peer_host[0] == '\0') {
+	if (c->role == ROLE_CLIENT && c->npeer_host == 0) {
 		seterr(err, errlen, "peer is missing: name the server with "
 		    "'peer HOST[:PORT]' or --peer HOST[:PORT]");
 		return -1;
@@ -1295,6 +1319,20 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 		seterr(err, errlen, "control-socket %s is longer than a unix "
 		    "socket path may be (%zu bytes)", c->control_socket,
 		    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		return -1;
+	}
+	if (c->rekey_seconds < REKEY_SECONDS_MIN ||
+	    c->rekey_seconds > REKEY_SECONDS_MAX ||
+	    c->keepalive_seconds < KEEPALIVE_MIN ||
+	    c->keepalive_seconds > KEEPALIVE_MAX ||
+	    c->dead_peer_seconds < DEAD_PEER_MIN ||
+	    c->dead_peer_seconds > DEAD_PEER_MAX ||
+	    c->rekey_bytes < (1ULL << 20) || c->rekey_bytes > (1ULL << 40)) {
+		seterr(err, errlen, "a timer is out of range: rekey-seconds "
+		    "%d..%d, keepalive-seconds %d..%d, dead-peer-seconds "
+		    "%d..%d, rekey-bytes 1M..1024G", REKEY_SECONDS_MIN,
+		    REKEY_SECONDS_MAX, KEEPALIVE_MIN, KEEPALIVE_MAX,
+		    DEAD_PEER_MIN, DEAD_PEER_MAX);
 		return -1;
 	}
 	if (c->dead_peer_seconds < 3 * c->keepalive_seconds) {
@@ -1606,8 +1644,6 @@ conf_load(struct guard_conf *c, int role, int argc, char **argv,
 	if (apply_flags(&ctx, &cl, argc, argv) == -1)
 		return -1;
 
-	if (role == ROLE_CLIENT && c->server_name[0] == '\0')
-		memcpy(c->server_name, c->peer_host, sizeof(c->server_name));
 	if (absolute_paths(c, err, errlen) == -1)
 		return -1;
 	if (c->control_socket[0] == '\0')

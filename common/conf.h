@@ -22,6 +22,7 @@ enum conf_role {
 
 enum {
 	CONF_MAX_LISTEN = 4,
+	CONF_MAX_SERVERS = 4,		/* --peer entries, tried in order */
 	CONF_HOST_MAX = 256,
 	CONF_ERR_MAX = 512,
 	CONF_MAX_LINE = 1024,
@@ -66,9 +67,10 @@ struct guard_conf {
 	int npush_dns;
 
 	/* Client only. */
-	char peer_host[CONF_HOST_MAX];	/* from --peer HOST[:PORT] */
-	uint16_t peer_port;
-	char server_name[CONF_HOST_MAX];	/* default: peer_host */
+	char peer_host[CONF_MAX_SERVERS][CONF_HOST_MAX];	/* --peer */
+	uint16_t peer_port[CONF_MAX_SERVERS];
+	int npeer_host;
+	char server_name[CONF_HOST_MAX];	/* empty: each peer's host */
 };
 
 /* Defaults for role into c. */

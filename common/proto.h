@@ -80,7 +80,7 @@ enum {
 	REJECT_AFTER_EXTRA_SECONDS = 60,
 	/* The previous epoch's keys open stragglers this long, then go. */
 	PREVIOUS_KEY_GRACE_SECONDS = 10,
-	/* A REKEY not answered in this time is given up and tried again. */
+	/* A REKEY not answered in this time ends the session. */
 	REKEY_TIMEOUT_SECONDS = 10,
 };
 

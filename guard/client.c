@@ -93,9 +93,10 @@ remember_server(struct prefix *srv, const struct addrinfo *ai)
 	}
 }
 
-/* Resolve the server and connect to the first address that answers. */
+/* Resolve one server and connect to the first of its addresses that answers. */
 static int
-server_connect(const struct guard_conf *c, struct prefix *srv, int timeout_ms)
+connect_one(const char *name, uint16_t portnum, struct prefix *srv,
+    int timeout_ms)
 {
 	struct addrinfo hints, *res, *ai;
 	char port[8], host[NI_MAXHOST];
@@ -105,10 +106,9 @@ server_connect(const struct guard_conf *c, struct prefix *srv, int timeout_ms)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", c->peer_port);
-	if ((e = getaddrinfo(c->peer_host, port, &hints, &res)) != 0) {
-		log_warnx("cannot resolve %s: %s", c->peer_host,
-		    gai_strerror(e));
+	snprintf(port, sizeof(port), "%u", portnum);
+	if ((e = getaddrinfo(name, port, &hints, &res)) != 0) {
+		log_warnx("cannot resolve %s: %s", name, gai_strerror(e));
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
@@ -117,12 +117,47 @@ server_connect(const struct guard_conf *c, struct prefix *srv, int timeout_ms)
 			snprintf(host, sizeof(host), "?");
 		if ((fd = connect_timeout(ai, timeout_ms)) == -1)
 			log_warnx("cannot connect to %s (%s) port %s: %s",
-			    c->peer_host, host, port, strerror(errno));
+			    name, host, port, strerror(errno));
 		else
 			remember_server(srv, ai);
 	}
 	freeaddrinfo(res);
 	return fd;
+}
+
+/*
+ * The servers in the order given, each resolved afresh: the first that
+ * answers is used, and *index says which.
+ */
+static int
+server_connect(const struct guard_conf *c, struct prefix *srv, int timeout_ms,
+    int *index)
+{
+	int i, fd;
+
+	for (i = 0; i < c->npeer_host; i++) {
+		fd = connect_one(c->peer_host[i], c->peer_port[i], srv,
+		    timeout_ms);
+		if (fd != -1) {
+			*index = i;
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* The server of this session, and the name its certificate must carry. */
+static const char *
+server_host(const struct guard_env *env)
+{
+	return env->conf->peer_host[env->server_index];
+}
+
+static const char *
+server_cert_name(const struct guard_env *env)
+{
+	return env->conf->server_name[0] != '\0' ? env->conf->server_name :
+	    server_host(env);
 }
 
 /* ---- peers ------------------------------------------------------------- */
@@ -291,7 +326,7 @@ apply_config(struct guard_env *env, struct peer *p,
 	if (cc->addr6.family)
 		prefix_fmt(&cc->addr6, a6, sizeof(a6));
 	log_info("connected to %s: %s %s, mtu %u, %u route(s)",
-	    env->conf->peer_host, a4, a6, cc->mtu, wc->nprefix -
+	    server_host(env), a4, a6, cc->mtu, wc->nprefix -
 	    (cc->addr4.family != 0) - (cc->addr6.family != 0));
 	return 0;
 }
@@ -306,9 +341,9 @@ client_ctl_msg(struct guard_env *env, struct peer *p, struct imsg *m)
 		return -1;
 	p->have_config = 1;
 	if (apply_config(env, p, &cc) == -1) {
+		/* Logged where it failed; the next session may do better. */
 		guard_peer_teardown(env, p, "cannot apply its configuration",
 		    0);
-		env->exit_status = 1;
 		return 0;
 	}
 	p->state = PEER_UP;
@@ -351,8 +386,7 @@ reconnect_schedule(struct guard_env *env)
 	long wait = backoff_next(env);
 
 	env->reconnect_at = now_ms() + wait;
-	log_info("reconnecting to %s in %.1f s", env->conf->peer_host,
-	    (double)wait / 1000);
+	log_info("reconnecting in %.1f s", (double)wait / 1000);
 }
 
 /*
@@ -383,8 +417,8 @@ client_reconnect(struct guard_env *env)
 	int conn;
 
 	env->reconnect_at = 0;
-	if ((conn = server_connect(env->conf, &srv,
-	    RECONNECT_TIMEOUT_MS)) == -1) {
+	if ((conn = server_connect(env->conf, &srv, RECONNECT_TIMEOUT_MS,
+	    &env->server_index)) == -1) {
 		reconnect_schedule(env);
 		return -1;
 	}
@@ -395,8 +429,8 @@ client_reconnect(struct guard_env *env)
 		return -1;
 	}
 	snprintf(p->remote, sizeof(p->remote), "server %.50s",
-	    env->conf->peer_host);
-	if (guard_peer_start(env, p, conn, env->conf->server_name) == -1)
+	    server_host(env));
+	if (guard_peer_start(env, p, conn, server_cert_name(env)) == -1)
 		return -1;
 	return 0;
 }
@@ -433,7 +467,7 @@ tunclient_main(int argc, char **argv)
 	char err[CONF_ERR_MAX];
 	struct prefix srv;
 	struct peer *p;
-	int r, conn, ready = -1;
+	int r, conn, ready = -1, index = 0;
 
 	if ((r = conf_load(&conf, ROLE_CLIENT, argc, argv, err,
 	    sizeof(err))) != 0) {
@@ -457,7 +491,8 @@ tunclient_main(int argc, char **argv)
 		return 1;
 	}
 	/* Reach the server before anything on this host changes. */
-	if ((conn = server_connect(&conf, &srv, CONNECT_TIMEOUT_MS)) == -1)
+	if ((conn = server_connect(&conf, &srv, CONNECT_TIMEOUT_MS,
+	    &index)) == -1)
 		return 1;
 	log_init(conf.foreground, conf.verbose, "tunclient");
 	log_procinit("guard");
@@ -468,14 +503,16 @@ tunclient_main(int argc, char **argv)
 		goto fail;
 	}
 	env.server_addr = srv;
+	env.server_index = index;
 	env.backoff_ms = BACKOFF_FIRST_MS;
 	if (control_open(&env) == -1) {
 		close(conn);
 		goto fail;
 	}
 	p = guard_peer_alloc(&env);
-	snprintf(p->remote, sizeof(p->remote), "server %.50s", conf.peer_host);
-	if (guard_peer_start(&env, p, conn, conf.server_name) == -1)
+	snprintf(p->remote, sizeof(p->remote), "server %.50s",
+	    server_host(&env));
+	if (guard_peer_start(&env, p, conn, server_cert_name(&env)) == -1)
 		goto fail;
 	guard_ready(&ready, 0);
 	guard_loop(&env);

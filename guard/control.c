@@ -122,7 +122,7 @@ peer_label(const struct peer *p, const struct guard_env *env)
 	if (p->have_hello)
 		return p->hello.identity;
 	if (env->conf->role == ROLE_CLIENT)
-		return env->conf->peer_host;
+		return env->conf->peer_host[env->server_index];
 	return p->remote;
 }
 
@@ -202,7 +202,7 @@ status_text(struct cbuf *b, const struct guard_env *env)
 	    (unsigned long long)env->st.drop_malformed,
 	    (unsigned long long)env->st.drop_no_queue);
 	if (c->role == ROLE_CLIENT && npeers == 0 && env->reconnect_at)
-		cbuf_printf(b, "  reconnecting to %s\n", c->peer_host);
+		cbuf_printf(b, "  reconnecting\n");
 	for (i = 0; i < env->npeers; i++)
 		if (env->peers[i].state != PEER_FREE)
 			status_text_peer(b, env, &env->peers[i], now);
@@ -275,7 +275,8 @@ status_json(struct cbuf *b, const struct guard_env *env)
 	    "\"port\":%u,\"max_peers\":%d,\"sandbox\":{\"chroot\":",
 	    c->role == ROLE_SERVER ? "server" : "client", (int)getpid(),
 	    (long long)env->started,
-	    c->role == ROLE_SERVER ? c->port : c->peer_port, c->max_peers);
+	    c->role == ROLE_SERVER ? c->port :
+	    c->peer_port[env->server_index], c->max_peers);
 	json_str(b, c->chroot_dir);
 	cbuf_printf(b, ",\"no_new_privs\":true,\"uids\":[%u,%u]},"
 	    "\"drops\":{\"no_route\":%llu,\"malformed\":%llu,"
@@ -316,7 +317,7 @@ find_peer(struct guard_env *env, const char *name)
 	/* A client has one peer, whatever it is called. */
 	if (env->conf->role == ROLE_CLIENT && env->npeers > 0 &&
 	    (env->peers[0].state == PEER_UP) &&
-	    strcmp(name, env->conf->peer_host) == 0)
+	    strcmp(name, env->conf->peer_host[env->server_index]) == 0)
 		return &env->peers[0];
 	return NULL;
 }

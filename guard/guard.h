@@ -110,6 +110,7 @@ struct guard_env {
 	struct pool4 *pool4;
 	/* Client. */
 	struct prefix server_addr;	/* the server's underlay address */
+	int server_index;		/* which --peer this session uses */
 	int have_applied;		/* addresses and routes are in place */
 	struct imsg_client_config applied;
 	struct imsg_worker_config sources;	/* what udpdata may accept */

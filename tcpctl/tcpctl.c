@@ -124,8 +124,11 @@ expect(struct tcpctl_env *env, struct ctl_msg *m, int type)
 static void
 send_or_die(struct tcpctl_env *env, const struct ctl_msg *m)
 {
-	if (channel_send(&env->ch, m, SEND_TIMEOUT_MS) == -1)
-		fatalx("%s: %s", env->peer_name, env->ch.err);
+	if (channel_send(&env->ch, m, SEND_TIMEOUT_MS) == -1) {
+		log_warnx("%s: %s", env->peer_name, env->ch.err);
+		exit(channel_refused(&env->ch) ? TCPCTL_EXIT_REFUSED :
+		    TCPCTL_EXIT_ERROR);
+	}
 	env->last_tx = now_seconds();
 }
 
@@ -562,11 +565,19 @@ timers(struct tcpctl_env *env)
 		channel_close(&env->ch, 0);
 		return -1;
 	}
+	/*
+	 * The channel is reliable: a proposal unanswered this long means
+	 * the peer is stuck. End the session rather than guess which keys
+	 * it holds; the client connects again with fresh ones.
+	 */
 	if (env->pending_epoch != 0 &&
 	    now - env->pending_since >= REKEY_TIMEOUT_SECONDS) {
-		log_warnx("%s: no answer to epoch %u; trying again",
-		    env->peer_name, env->pending_epoch);
+		log_warnx("%s: no answer to epoch %u in %d s; ending the "
+		    "session", env->peer_name, env->pending_epoch,
+		    REKEY_TIMEOUT_SECONDS);
 		rekey_abandon(env);
+		channel_close(&env->ch, BYE_PROTOCOL);
+		return -1;
 	}
 	due = env->epoch_since + env->rekey_seconds +
 	    (env->role == ROLE_SERVER ? 1 + env->rekey_seconds / 8 : 0);

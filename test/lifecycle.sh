@@ -17,6 +17,8 @@
 #     within seconds, with the same addresses
 #   - roaming: the client's underlay address changes mid-stream and the
 #     server follows it after the first authenticated datagram
+#   - failover: with two --peer, a client that cannot reach the first
+#     uses the second
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -197,6 +199,16 @@ lost=$(awk '/packets transmitted/ { print $1 - $4 }' "$WORK/roam")
 expect "the stream continues (lost $lost of 80)" test "$lost" -le 4
 expect "the server follows alice to her new address" \
 	grep -q "peer endpoint 198.18.0.12\|peer endpoint ::ffff:198.18.0.12" "$WORK/server.log"
+
+say "# failover: the first server named does not answer"
+stop_both
+start_server
+PEER=198.18.0.3 start_client "$NS_A" alice "$UIDS_A" --peer "198.18.0.1:$PORT"
+ALICE_PID=$CLIENT_PID
+expect "alice reaches the second server" wait_client_up "$NS_A"
+expect "after saying why the first failed" \
+	grep -q "cannot connect to 198.18.0.3" "$WORK/alice.log"
+expect "and traffic flows" n "$NS_A" ping -c 1 -W 2 100.64.0.1
 
 say
 say "lifecycle: $PASSED passed, $FAILED failed"

@@ -73,6 +73,9 @@ dp_keys_install(struct dp_keys *keys, const struct imsg_key_install *k)
 	if (keys->cur.valid)
 		keyslot_retire(keys);
 	keyslot_move(&keys->cur, &fresh);
+	/* A "next" older than the new current can only confuse a switch. */
+	if (keys->next.valid && keys->next.epoch < keys->cur.epoch)
+		keyslot_wipe(&keys->next);
 	return 0;
 }
 

@@ -421,7 +421,7 @@ ctl_dispatch(struct udpdata_env *env)
 	struct imsg_key_install k;
 	struct imsg_key_installed installed;
 	struct imsg_endpoint ep;
-	int r;
+	int r, installed_slot;
 
 	if ((r = imsg_recv(env->ctl_sock, &m)) == 0) {
 		log_debug("tcpctl closed; exiting");
@@ -439,6 +439,7 @@ ctl_dispatch(struct udpdata_env *env)
 		    dp_keys_install(&env->keys, &k) == -1)
 			fatalx("bad KEY_INSTALL from tcpctl");
 		installed.epoch = k.epoch;
+		installed_slot = k.slot;
 		log_debug("installed keys for epoch %u (%s)", k.epoch,
 		    k.slot == KEY_SLOT_CURRENT ? "current" : "next");
 		wipe(&k, sizeof(k));
@@ -451,7 +452,11 @@ ctl_dispatch(struct udpdata_env *env)
 		if (imsg_send(env->ctl_sock, IMSG_KEY_INSTALLED, env->peerid,
 		    &installed, sizeof(installed), -1) == -1)
 			fatal("send KEY_INSTALLED");
-		if (env->role == ROLE_CLIENT && !env->confirmed)
+		/*
+		 * New current keys: tell the other side at once, so that it
+		 * switches too before our previous keys run out of grace.
+		 */
+		if (installed_slot == KEY_SLOT_CURRENT)
 			send_keepalive(env);
 		break;
 	case IMSG_ENDPOINT:

@@ -158,8 +158,9 @@ START_TEST(defaults_client)
 	conf_defaults(&C, ROLE_CLIENT);
 	ck_assert_int_eq(C.role, ROLE_CLIENT);
 	ck_assert_str_eq(C.dev, "gc0");
-	ck_assert_int_eq(C.peer_port, GUARD_DEFAULT_PORT);
-	ck_assert_str_eq(C.peer_host, "");
+	/* No server until one is named; each then has its port. */
+	ck_assert_int_eq(C.npeer_host, 0);
+	ck_assert_str_eq(C.peer_host[0], "");
 	ck_assert_str_eq(C.server_name, "");
 	ck_assert_int_eq(C.queue_depth, 8);
 	ck_assert_int_eq(C.rekey_seconds, 120);
@@ -277,8 +278,8 @@ START_TEST(file_every_client_key)
 	    "rekey-bytes 2G\n"
 	    "keepalive-seconds 5\n"
 	    "dead-peer-seconds 15\n"), 0);
-	ck_assert_str_eq(C.peer_host, "vpn.example.org");
-	ck_assert_int_eq(C.peer_port, 4443);
+	ck_assert_str_eq(C.peer_host[0], "vpn.example.org");
+	ck_assert_int_eq(C.peer_port[0], 4443);
 	ck_assert_str_eq(C.server_name, "gw.example.org");
 	ck_assert_str_eq(C.dev, "gc1");
 	ck_assert_int_eq(C.rekey_seconds, 60);
@@ -761,19 +762,19 @@ END_TEST
 START_TEST(value_peer_forms)
 {
 	expect_good_value(ROLE_CLIENT, "peer", "vpn.example.org");
-	ck_assert_str_eq(C.peer_host, "vpn.example.org");
-	ck_assert_int_eq(C.peer_port, GUARD_DEFAULT_PORT);
+	ck_assert_str_eq(C.peer_host[0], "vpn.example.org");
+	ck_assert_int_eq(C.peer_port[0], GUARD_DEFAULT_PORT);
 	expect_good_value(ROLE_CLIENT, "peer", "vpn.example.org:443");
-	ck_assert_int_eq(C.peer_port, 443);
+	ck_assert_int_eq(C.peer_port[0], 443);
 	expect_good_value(ROLE_CLIENT, "peer", "198.18.0.1:4000");
-	ck_assert_str_eq(C.peer_host, "198.18.0.1");
+	ck_assert_str_eq(C.peer_host[0], "198.18.0.1");
 	expect_good_value(ROLE_CLIENT, "peer", "[2001:db8::1]:4000");
-	ck_assert_str_eq(C.peer_host, "2001:db8::1");
-	ck_assert_int_eq(C.peer_port, 4000);
+	ck_assert_str_eq(C.peer_host[0], "2001:db8::1");
+	ck_assert_int_eq(C.peer_port[0], 4000);
 	expect_good_value(ROLE_CLIENT, "peer", "[2001:db8::1]");
-	ck_assert_int_eq(C.peer_port, GUARD_DEFAULT_PORT);
+	ck_assert_int_eq(C.peer_port[0], GUARD_DEFAULT_PORT);
 	expect_good_value(ROLE_CLIENT, "peer", "2001:db8::1");
-	ck_assert_str_eq(C.peer_host, "2001:db8::1");
+	ck_assert_str_eq(C.peer_host[0], "2001:db8::1");
 	expect_good_value(ROLE_CLIENT, "peer", "gw-1.example.org.");
 	expect_good_value(ROLE_CLIENT, "peer", "localhost");
 }
@@ -1123,9 +1124,45 @@ START_TEST(load_flags_only_client)
 {
 	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org:4000",
 	    "--ca=/c", "--cert", "/e", "--key", "/k", NULL), 0);
-	ck_assert_str_eq(C.peer_host, "vpn.example.org");
-	ck_assert_int_eq(C.peer_port, 4000);
-	ck_assert_str_eq(C.server_name, "vpn.example.org");
+	ck_assert_str_eq(C.peer_host[0], "vpn.example.org");
+	ck_assert_int_eq(C.peer_port[0], 4000);
+	/* No server-name: each server's certificate must carry its own. */
+	ck_assert_str_eq(C.server_name, "");
+}
+END_TEST
+
+/* Several servers, tried in the order given. */
+START_TEST(load_several_peers)
+{
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org",
+	    "--peer", "[2001:db8::1]:4000", "--peer", "198.18.0.1:443",
+	    "--ca", "/c", "--cert", "/e", "--key", "/k", NULL), 0);
+	ck_assert_int_eq(C.npeer_host, 3);
+	ck_assert_str_eq(C.peer_host[0], "vpn.example.org");
+	ck_assert_int_eq(C.peer_port[0], GUARD_DEFAULT_PORT);
+	ck_assert_str_eq(C.peer_host[1], "2001:db8::1");
+	ck_assert_int_eq(C.peer_port[1], 4000);
+	ck_assert_str_eq(C.peer_host[2], "198.18.0.1");
+	ck_assert_int_eq(C.peer_port[2], 443);
+}
+END_TEST
+
+START_TEST(load_too_many_peers)
+{
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "a.example.org",
+	    "--peer", "b.example.org", "--peer", "c.example.org", "--peer",
+	    "d.example.org", "--peer", "e.example.org", "--ca", "/c", "--cert",
+	    "/e", "--key", "/k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "at most 4"));
+}
+END_TEST
+
+START_TEST(load_same_peer_twice)
+{
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "198.18.0.1",
+	    "--peer", "198.18.0.1:51820", "--ca", "/c", "--cert", "/e",
+	    "--key", "/k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "given twice"));
 }
 END_TEST
 
@@ -1684,6 +1721,9 @@ conf_suite(void)
 	tcase_add_test(tc, load_flags_only_server);
 	tcase_add_test(tc, load_flags_only_client);
 	tcase_add_test(tc, load_server_name_wins_over_peer);
+	tcase_add_test(tc, load_several_peers);
+	tcase_add_test(tc, load_too_many_peers);
+	tcase_add_test(tc, load_same_peer_twice);
 	tcase_add_test(tc, load_file_then_flags_win);
 	tcase_add_test(tc, load_flags_before_config_still_win);
 	tcase_add_test(tc, load_flag_list_replaces_file_list);
