@@ -1703,6 +1703,7 @@ conf_usage(int role, void *fp)
 	    "config file key:\n\"queue-depth 16\" in the file is "
 	    "\"--queue-depth 16\" here. Flags win over\nthe file.%s See "
 	    "guard.conf(5).\n", role == ROLE_SERVER ? " A list flag (listen, "
-	    "push-route, push-dns) replaces the\nfile's list." : "");
+	    "push-route, push-dns) replaces the\nfile's list." :
+	    " Given as flags, the peer list replaces the file's.");
 	free(d);
 }
