@@ -7,6 +7,7 @@
 #     packet lost, and the epoch keeps advancing
 #   - rotation by volume: rekey-bytes 1M while 50 MB cross the tunnel
 #     (sha256 compared); dozens of epochs
+#   - forged datagrams from another host never move a peer's endpoint
 #   - guardctl: status (text and JSON) of server and client, a burst of
 #     rekeys from both ends under a running ping, kick and reconnect
 #   - in all of it, no datagram ever meets a worker without its key
@@ -102,6 +103,16 @@ expect "JSON: bytes went both ways" \
 	test "$(jq '.peers[0].rx_bytes > 0 and .peers[0].tx_bytes > 0' <<<"$json")" = true
 expect_eq "JSON: no spoofed or replayed datagrams" 0 \
 	"$(jq '.peers[0].drops.replay + .peers[0].drops.auth_failed' <<<"$json")"
+udp_port=$(sed -nE 's/.*alice: connected .*\(udp port ([0-9]+)\).*/\1/p' "$WORK/server.log" | tail -1)
+for i in $(seq 20); do
+	n "$NS_B" bash -c "head -c $((i * 7)) /dev/urandom >/dev/udp/198.18.0.1/$udp_port"
+done
+sleep 1.5
+json=$(ctl server status --json)
+expect "forged datagrams do not move alice's endpoint" \
+	grep -q '^198.18.0.2:' <<<"$(jq -r '.peers[0].endpoint' <<<"$json")"
+expect "and are counted as dropped" test "$(jq '.peers[0].drops.malformed +
+	.peers[0].drops.no_key + .peers[0].drops.auth_failed' <<<"$json")" -gt 0
 expect "tunclient answers status too" \
 	sh -c "'$GUARDCTL' -s '$WORK/alice.sock' status | grep -q 'role: client'"
 expect_eq "an unknown peer is an error" 1 "$(ctl server rekey nobody >/dev/null; echo $?)"
