@@ -86,6 +86,11 @@ $(BUILD)/tunclient: $(BUILD)/guard/main-tunclient.o $(LIB)
 $(BUILD)/guardctl: $(BUILD)/guard/main-guardctl.o $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# A client that speaks the protocol without a TUN device, for tests.
+TESTCLIENT := $(BUILD)/guard-testclient
+$(TESTCLIENT): $(BUILD)/test/tools/guard-testclient.o $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ \
@@ -103,11 +108,11 @@ check-asan:
 		UNIT_LABEL=unit-asan check-unit
 
 # Integration tests in network namespaces; needs root.
-check-netns: all
+check-netns: all $(TESTCLIENT)
 	$(Q)bash test/run-netns.sh
 
 # Everything; the last line totals it.
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(TESTCLIENT)
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
 		$(UNIT_SRC:test/unit/%.c=build/asan/test/%)
 	$(Q)bash test/check.sh $(UNIT_BIN)

@@ -554,14 +554,23 @@ guard_peer_by_id(struct guard_env *env, uint32_t id)
 	return &env->peers[id - 1];
 }
 
+/*
+ * Slots are handed out round the table, so the one used next is the one
+ * freed longest ago: whatever the last holder's processes left in the
+ * kernel has had the most time to go.
+ */
 struct peer *
 guard_peer_alloc(struct guard_env *env)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < env->npeers; i++)
-		if (env->peers[i].state == PEER_FREE)
+	for (k = 0; k < env->npeers; k++) {
+		i = (env->next_slot + k) % env->npeers;
+		if (env->peers[i].state == PEER_FREE) {
+			env->next_slot = (i + 1) % env->npeers;
 			return &env->peers[i];
+		}
+	}
 	return NULL;
 }
 
@@ -725,6 +734,17 @@ done:
 	return -1;
 }
 
+/* SIGKILL whatever of the peer still runs, and remember we did. */
+static void
+peer_kill(struct peer *p)
+{
+	p->killed = 1;
+	if (p->ctl_pid > 0)
+		kill(p->ctl_pid, SIGKILL);
+	if (p->data_pid > 0)
+		kill(p->data_pid, SIGKILL);
+}
+
 static void
 table_remove(struct guard_env *env, struct peer *p, const struct prefix *a)
 {
@@ -763,10 +783,7 @@ guard_peer_teardown(struct guard_env *env, struct peer *p, const char *reason,
 	if (hostile) {
 		sock_close(&p->ctl_sock);
 		sock_close(&p->data_sock);
-		if (p->ctl_pid > 0)
-			kill(p->ctl_pid, SIGKILL);
-		if (p->data_pid > 0)
-			kill(p->data_pid, SIGKILL);
+		peer_kill(p);
 		return;
 	}
 	/*
@@ -794,10 +811,7 @@ kill_stragglers(struct guard_env *env)
 		dying = 1;
 		if (ms_since(&p->dying_since) < CHILD_GRACE_MS)
 			continue;
-		if (p->ctl_pid > 0)
-			kill(p->ctl_pid, SIGKILL);
-		if (p->data_pid > 0)
-			kill(p->data_pid, SIGKILL);
+		peer_kill(p);
 	}
 	return dying;
 }
@@ -842,7 +856,8 @@ reap_one(struct guard_env *env, pid_t pid, int status)
 	} else
 		p->data_pid = 0;
 	proc_status_str(status, how, sizeof(how));
-	if (!clean && p->state != PEER_DYING)
+	/* A crash or a kill from outside is news; our own SIGKILL is not. */
+	if (!clean && !p->killed)
 		log_warnx("%s: %s[%u] %s", peer_name(p), role, p->id, how);
 	else
 		log_debug("%s: %s[%u] %s", peer_name(p), role, p->id, how);

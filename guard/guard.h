@@ -32,6 +32,7 @@ struct peer {
 	pid_t ctl_pid;			/* 0 once reaped */
 	pid_t data_pid;
 	int ctl_status;			/* tcpctl's wait status, once reaped */
+	int killed;			/* GUARD sent its children SIGKILL */
 	int ctl_sock;			/* GUARD <-> tcpctl */
 	int data_sock;			/* GUARD <-> udpdata */
 	mqd_t queue;			/* write end; -1 until WORKER_READY */
@@ -96,6 +97,7 @@ struct guard_env {
 	struct peer *peers;		/* max_peers slots */
 	size_t npeers;
 	size_t active;			/* slots not FREE */
+	size_t next_slot;		/* where the search for a free one starts */
 	struct peer *dirty;		/* peers with a batch to send */
 	uint8_t *tunbuf;
 	int quit;			/* a signal asked us to stop */

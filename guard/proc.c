@@ -98,8 +98,15 @@ proc_spawn(const char *role, uint32_t peerid, int guard_fd, int sibling_fd,
 
 	if (proc_exe_fd == -1 && proc_init() == -1)
 		return -1;
-	if ((pid = fork()) == -1) {
-		log_warn("fork %s", role);
+	/*
+	 * vfork: GUARD waits until the child has exec'd. A forked child would
+	 * hold copies of every descriptor GUARD has (other peers' queues
+	 * among them) until it closes them, and a queue kept alive that way
+	 * still counts against its worker uid's byte budget when the slot is
+	 * used again. child_exec only moves descriptors and execs.
+	 */
+	if ((pid = vfork()) == -1) {
+		log_warn("vfork %s", role);
 		return -1;
 	}
 	if (pid == 0)

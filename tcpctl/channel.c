@@ -2,6 +2,8 @@
  * Guard control channel. See channel.h.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,7 +49,7 @@ channel_init(struct channel *ch, SSL_CTX *ctx, int fd, int role,
     const char *server_name)
 {
 	struct in6_addr ip;
-	int flags;
+	int flags, one = 1;
 
 	memset(ch, 0, sizeof(*ch));
 	ch->fd = fd;
@@ -57,6 +59,8 @@ channel_init(struct channel *ch, SSL_CTX *ctx, int fd, int role,
 		    strerror(errno));
 		return -1;
 	}
+	/* Small messages that wait for an answer: no Nagle delay. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if ((ch->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ch->ssl, fd) != 1) {
 		tls_errors(ch->err, sizeof(ch->err));
 		return -1;

@@ -29,10 +29,13 @@ NS_B=$TAG-b
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/guard-test.XXXXXX")
 PORT=51820
 # Worker uids of each daemon: disjoint ranges so that queue budgets and
-# processes of one never mix with another's.
-UIDS_S=3100000000-3100009999
-UIDS_A=3100010000-3100010099
-UIDS_B=3100010100-3100010199
+# processes of one never mix with another's, and a block of its own for
+# each test run (RLIMIT_MSGQUEUE is counted per uid across the machine).
+UID_BASE=$((3100000000 + ($$ % 50000) * 20000))
+uids() { echo "$((UID_BASE + $1))-$((UID_BASE + $2))"; }
+UIDS_S=$(uids 0 9999)
+UIDS_A=$(uids 10000 10099)
+UIDS_B=$(uids 10100 10199)
 
 LIB_PIDS=()
 LIB_NETNS=()

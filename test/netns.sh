@@ -167,7 +167,7 @@ done
 say "# guardd as a daemon"
 daemon_flags=(--pool4 100.64.1.0/24 --ca "$WORK/pki/ca.crt"
 	--cert "$WORK/pki/server.crt" --key "$WORK/pki/server.key"
-	--worker-uids 3100020000-3100020099 --max-peers 4 --chroot "$WORK/empty"
+	--worker-uids "$(uids 12000 12099)" --max-peers 4 --chroot "$WORK/empty"
 	--control-socket "$WORK/daemon.sock")
 out=$(ip netns exec "$NS_S" "$GUARDD" --dev gd9 --port "$PORT" "${daemon_flags[@]}" 2>&1)
 rc=$?
@@ -176,7 +176,7 @@ expect "and says where to look" grep -q "start-up failed; see the system log" <<
 expect_not "and leaves no device behind" n "$NS_S" ip link show gd9
 (cd "$WORK/pki" && ip netns exec "$NS_S" "$GUARDD" --dev gd9 --port 51899 \
 	--pool4 100.64.1.0/24 --ca ca.crt --cert server.crt --key server.key \
-	--worker-uids 3100020000-3100020099 --max-peers 4 --chroot "$WORK/empty" \
+	--worker-uids "$(uids 12000 12099)" --max-peers 4 --chroot "$WORK/empty" \
 	--control-socket "$WORK/daemon.sock")
 expect_eq "a daemon that starts exits its parent with status 0" 0 "$?"
 dpid=$(n "$NS_S" ss -ltnpH 'sport = :51899' | sed -nE 's/.*pid=([0-9]+).*/\1/p' | head -1)
@@ -185,7 +185,7 @@ expect "the daemon listens" test -n "$dpid"
 expect "the daemon has its device up" n "$NS_S" ip link show gd9 up
 ip netns exec "$NS_A" "$TUNCLIENT" -f --peer 198.18.0.1:51899 --server-name server \
 	--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/alice.crt" --key "$WORK/pki/alice.key" \
-	--dev gc9 --worker-uids 3100020100-3100020199 --chroot "$WORK/empty" \
+	--dev gc9 --worker-uids "$(uids 12100 12199)" --chroot "$WORK/empty" \
 	--control-socket "$WORK/daemonclient.sock" \
 	>"$WORK/daemonclient.log" 2>&1 &
 dclient=$!
@@ -230,7 +230,7 @@ say "# a certificate from another CA"
 before=$(child_count "$SERVER_PID")
 ip netns exec "$NS_B" "$TUNCLIENT" -f --peer 198.18.0.1 --server-name server \
 	--ca "$WORK/pki/ca.crt" --cert "$WORK/rogue/mallory.crt" \
-	--key "$WORK/rogue/mallory.key" --dev gc1 --worker-uids 3100010200-3100010299 \
+	--key "$WORK/rogue/mallory.key" --dev gc1 --worker-uids "$(uids 10200 10299)" \
 	--chroot "$WORK/empty" --control-socket "$WORK/mallory.sock" \
 	>"$WORK/mallory.log" 2>&1 &
 MALLORY_PID=$!
@@ -247,7 +247,7 @@ expect "nothing of it is left on the server" \
 say "# a server name that does not match"
 ip netns exec "$NS_B" "$TUNCLIENT" -f --peer 198.18.0.1 --server-name vpn.example.org \
 	--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/bob.crt" \
-	--key "$WORK/pki/bob.key" --dev gc1 --worker-uids 3100010200-3100010299 \
+	--key "$WORK/pki/bob.key" --dev gc1 --worker-uids "$(uids 10200 10299)" \
 	--chroot "$WORK/empty" --control-socket "$WORK/wrongname.sock" \
 	>"$WORK/wrongname.log" 2>&1 &
 WRONG_PID=$!
@@ -260,7 +260,7 @@ say "# an IPv6 underlay"
 NS_C=$TAG-c
 host_add "$NS_C" 4
 "$PKI" client "$WORK/pki" carol >/dev/null
-PEER="[2001:db8::1]" start_client "$NS_C" carol 3100010300-3100010399
+PEER="[2001:db8::1]" start_client "$NS_C" carol "$(uids 10300 10399)"
 expect "carol connects over IPv6" wait_client_up "$NS_C"
 C4=$(tunnel_addr4 "$NS_C")
 expect "carol -> server through a tunnel over IPv6" \

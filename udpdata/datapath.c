@@ -70,12 +70,20 @@ dp_keys_install(struct dp_keys *keys, const struct imsg_key_install *k)
 		keyslot_move(&keys->next, &fresh);
 		return 0;
 	}
-	if (keys->cur.valid)
+	/*
+	 * An unpromoted "next" older than the new current is what the other
+	 * side seals with right now (we proposed this epoch before its first
+	 * datagram under that one arrived): it becomes the previous key, so
+	 * its stragglers still open and it can never be promoted over the
+	 * new current. Otherwise the old current is the previous key.
+	 */
+	if (keys->next.valid && keys->next.epoch < k->epoch) {
+		keyslot_move(&keys->prev, &keys->next);
+		keys->prev.retired_at = keys->now;
+		keyslot_wipe(&keys->cur);
+	} else if (keys->cur.valid)
 		keyslot_retire(keys);
 	keyslot_move(&keys->cur, &fresh);
-	/* A "next" older than the new current can only confuse a switch. */
-	if (keys->next.valid && keys->next.epoch < keys->cur.epoch)
-		keyslot_wipe(&keys->next);
 	return 0;
 }
 

@@ -154,7 +154,8 @@ queue_create(struct udpdata_env *env, const struct imsg_udpdata_init *init)
 	if (env->mq == (mqd_t)-1) {
 		if (errno == EMFILE)
 			log_warnx("cannot create queue: %u x %u bytes exceed "
-			    "RLIMIT_MSGQUEUE of uid %u; lower queue-depth",
+			    "what RLIMIT_MSGQUEUE leaves uid %u (another queue "
+			    "of this uid still open? else lower queue-depth)",
 			    init->queue_depth, init->queue_msgsize,
 			    init->uid);
 		else if (errno == ENOSPC)

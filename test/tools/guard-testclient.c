@@ -9,11 +9,13 @@
  * the UDP port CONFIG named and waits for the server's authenticated
  * answer. With --hold it then keeps the session open (answering PINGs) so
  * that a test can act on the server meanwhile. The session ends with BYE
- * (clean: the server must close in answer) or with a TCP reset (abort).
+ * (clean: the server must close in answer), with a TCP reset (abort),
+ * with a plain close and no BYE or close_notify (drop: a client whose
+ * process died), or alternately clean and abort (mixed).
  *
  *   guard-testclient --peer ADDR[:PORT] --ca CA --cert CRT --key KEY
  *       [--cert CRT --key KEY ...] [--server-name NAME] [--count N]
- *       [--parallel P] [--mode clean|abort|mixed] [--keepalive]
+ *       [--parallel P] [--mode clean|abort|drop|mixed] [--keepalive]
  *       [--hold SECONDS [--expect-close]] [-v]
  *
  * Session i (from 0) uses certificate pair i mod (number of pairs). With
@@ -75,7 +77,7 @@ enum {
 	FIRST_EPOCH = 1,
 };
 
-enum end_mode { END_CLEAN, END_ABORT, END_MIXED };
+enum end_mode { END_CLEAN, END_ABORT, END_DROP, END_MIXED };
 
 struct opts {
 	const char *peer;
@@ -97,7 +99,7 @@ struct opts {
 	int verbose;
 };
 
-/* One session's state; everything it holds is released by session_end. */
+/* One session's state; session_release frees whatever it still holds. */
 struct session {
 	long idx;			/* from 1, for messages */
 	const struct opts *o;
@@ -109,6 +111,7 @@ struct session {
 	uint32_t local_session;		/* the server puts this in datagrams */
 	struct ctl_config cfg;
 	struct dp_keys keys;
+	long t[6];			/* ms: start, TCP, TLS, CONFIG, keys, end */
 };
 
 /* What one worker reports to the parent (one write, well under PIPE_BUF). */
@@ -135,7 +138,7 @@ usage(void)
 	    "--key KEY\n"
 	    "           [--cert CRT --key KEY ...] [--server-name NAME] "
 	    "[--count N]\n"
-	    "           [--parallel P] [--mode clean|abort|mixed] "
+	    "           [--parallel P] [--mode clean|abort|drop|mixed] "
 	    "[--keepalive]\n"
 	    "           [--hold SECONDS [--expect-close]] [-v]\n");
 	exit(2);
@@ -161,9 +164,9 @@ number_arg(const char *name, const char *v, long min, long max)
 
 /* ADDR[:PORT], [IPv6]:PORT or a bare IPv6 address, as tunclient takes. */
 static void
-peer_arg(struct opts *o, const char *v)
+peer_arg(struct opts *o, const char *arg)
 {
-	const char *colon, *end, *portstr = NULL;
+	const char *v = arg, *colon, *end, *portstr = NULL;
 	size_t n;
 
 	if (v[0] == '[') {
@@ -189,7 +192,7 @@ peer_arg(struct opts *o, const char *v)
 		o->port = (uint16_t)number_arg("peer port", portstr, 1, 65535);
 	return;
 bad:
-	fprintf(stderr, "guard-testclient: --peer %s: not ADDR[:PORT]\n", v);
+	fprintf(stderr, "guard-testclient: --peer %s: not ADDR[:PORT]\n", arg);
 	exit(2);
 }
 
@@ -275,6 +278,8 @@ parse_args(struct opts *o, int argc, char **argv)
 				o->mode = END_CLEAN;
 			else if (strcmp(optarg, "abort") == 0)
 				o->mode = END_ABORT;
+			else if (strcmp(optarg, "drop") == 0)
+				o->mode = END_DROP;
 			else if (strcmp(optarg, "mixed") == 0)
 				o->mode = END_MIXED;
 			else
@@ -501,6 +506,7 @@ setup(struct session *s)
 	struct ctl_msg m;
 	int r;
 
+	s->t[2] = now_ms();
 	if ((s->local_session = random_session()) == 0)
 		return fail(s, "no randomness for a session id");
 	memset(&m, 0, sizeof(m));
@@ -508,6 +514,7 @@ setup(struct session *s)
 	m.u.hello.session = s->local_session;
 	if (send_msg(s, &m) == -1 || expect_msg(s, &m, CTL_CONFIG) == -1)
 		return -1;
+	s->t[3] = now_ms();
 	s->cfg = m.u.config;
 	if (s->cfg.udp_port == 0 || s->cfg.session == 0)
 		return fail(s, "CONFIG without a UDP port or session id");
@@ -531,6 +538,7 @@ setup(struct session *s)
 	}
 	r = keys_install(s, &kp, m.u.rekey.pub);
 	wipe(&m, sizeof(m));
+	s->t[4] = now_ms();
 	return r;
 }
 
@@ -546,7 +554,7 @@ keepalive(struct session *s)
 	uint8_t buf[DATA_MAX_DGRAM];
 	const uint8_t *pkt;
 	size_t pktlen;
-	long deadline = now_ms() + KEEPALIVE_WAIT_MS, next_send = now_ms();
+	long deadline = now_ms() + KEEPALIVE_WAIT_MS, next_send = now_ms(), wait;
 	struct pollfd pfd;
 	enum dp_verdict v;
 	ssize_t n;
@@ -583,8 +591,8 @@ keepalive(struct session *s)
 			return fail(s, "no authenticated keepalive from UDP "
 			    "port %u within %d ms (%d sent, %d dropped)",
 			    s->cfg.udp_port, KEEPALIVE_WAIT_MS, sent, dropped);
-		r = poll(&pfd, 1, (int)((next_send < deadline ? next_send :
-		    deadline) - now_ms()));
+		wait = (next_send < deadline ? next_send : deadline) - now_ms();
+		r = poll(&pfd, 1, wait > 0 ? (int)wait : 0);
 		if (r == -1 && errno != EINTR)
 			return fail(s, "poll: %s", strerror(errno));
 		if (r <= 0)
@@ -637,6 +645,16 @@ hold(struct session *s, char *how, size_t howlen)
 		if (r == 1)
 			return fail(s, "server sent unexpected %s",
 			    ctl_type_name(m.type));
+		/*
+		 * OpenSSL 3 reports a connection closed without close_notify
+		 * (the server's tcpctl killed) as an error, not as an end of
+		 * file.
+		 */
+		if (r == -1 && strstr(s->ch.err, "unexpected eof") != NULL) {
+			snprintf(how, howlen, "closed the connection without "
+			    "close_notify");
+			return 1;
+		}
 		if (r == -1)
 			return fail(s, "while holding: %s", s->ch.err);
 		return -1;
@@ -671,14 +689,18 @@ end_clean(struct session *s)
 	return 0;
 }
 
-/* A TCP reset: SO_LINGER 0, no close_notify, no BYE. */
+/*
+ * Abort: a TCP reset (SO_LINGER 0). Drop: a plain close, as when a
+ * client's process dies. Neither sends BYE or close_notify.
+ */
 static int
-end_abort(struct session *s)
+end_abort(struct session *s, int reset)
 {
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	int r = 0;
 
-	if (setsockopt(s->ch.fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) == -1)
+	if (reset && setsockopt(s->ch.fd, SOL_SOCKET, SO_LINGER, &l,
+	    sizeof(l)) == -1)
 		r = fail(s, "setsockopt SO_LINGER: %s", strerror(errno));
 	SSL_free(s->ch.ssl);
 	s->ch.ssl = NULL;
@@ -727,8 +749,10 @@ session_body(struct session *s, enum end_mode end)
 	char how[64];
 	int r;
 
+	s->t[0] = now_ms();
 	if (tcp_connect(s) == -1)
 		return -1;
+	s->t[1] = now_ms();
 	if (channel_init(&s->ch, s->ctx, s->tcp, ROLE_CLIENT,
 	    s->o->server_name) == -1) {
 		/* The socket is still ours (s->tcp); the SSL may exist. */
@@ -762,7 +786,9 @@ session_body(struct session *s, enum end_mode end)
 			return fail(s, "server %s while the session was held",
 			    how);
 	}
-	return end == END_ABORT ? end_abort(s) : end_clean(s);
+	if (end == END_CLEAN)
+		return end_clean(s);
+	return end_abort(s, end == END_ABORT);
 }
 
 static int
@@ -783,8 +809,12 @@ session_run(const struct opts *o, SSL_CTX *ctx, long i)
 	r = session_body(&s, end);
 	session_release(&s);
 	wipe(&s.cfg, sizeof(s.cfg));
+	s.t[5] = now_ms();
 	if (r == 0)
-		log_debug("session %ld: ok", s.idx);
+		log_debug("session %ld: ok in %ld ms: TCP %ld, TLS %ld, CONFIG "
+		    "%ld, keys %ld, the rest %ld", s.idx, s.t[5] - s.t[0],
+		    s.t[1] - s.t[0], s.t[2] - s.t[1], s.t[3] - s.t[2],
+		    s.t[4] - s.t[3], s.t[5] - s.t[4]);
 	return r;
 }
 

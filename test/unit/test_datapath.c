@@ -602,6 +602,29 @@ START_TEST(sealed_bytes_counted_per_key)
 }
 END_TEST
 
+/*
+ * We propose epoch 3 while the peer's epoch 2 (our "next") has not
+ * reached us yet: 2 becomes the previous key, so what the peer still
+ * seals under it opens, and it is never promoted over 3.
+ */
+START_TEST(newer_current_keeps_unpromoted_next_as_previous)
+{
+	size_t n;
+
+	install(&client, client_view(ciphers[_i], 1, KEY_SLOT_CURRENT));
+	install(&server, server_view(ciphers[_i], 1, KEY_SLOT_CURRENT));
+	install(&client, client_view(ciphers[_i], 2, KEY_SLOT_CURRENT));
+	install(&server, server_view(ciphers[_i], 2, KEY_SLOT_NEXT));
+	install(&server, server_view(ciphers[_i], 3, KEY_SLOT_CURRENT));
+	ck_assert_uint_eq(server.cur.epoch, 3);
+	ck_assert_uint_eq(server.prev.epoch, 2);
+	ck_assert(!server.next.valid);
+	n = seal(&client, DATA_KEEPALIVE, NULL, 0);
+	ck_assert_int_eq(server_opens(n), DP_KEEPALIVE);
+	ck_assert_uint_eq(server.cur.epoch, 3);
+}
+END_TEST
+
 /* Only one previous key: a third current wipes the first. */
 START_TEST(third_current_drops_first)
 {
@@ -1309,6 +1332,7 @@ static Suite *datapath_suite(void)
 	ADD(tc, spoofed_but_authentic_promotes);
 	ADD(tc, new_current_moves_old_to_prev);
 	ADD(tc, third_current_drops_first);
+	ADD(tc, newer_current_keeps_unpromoted_next_as_previous);
 	ADD(tc, previous_key_wiped_after_grace);
 	ADD(tc, current_key_wiped_at_age_limit);
 	ADD(tc, next_key_wiped_at_age_limit);
