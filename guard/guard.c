@@ -555,9 +555,10 @@ guard_peer_by_id(struct guard_env *env, uint32_t id)
 }
 
 /*
- * Slots are handed out round the table, so the one used next is the one
- * freed longest ago: whatever the last holder's processes left in the
- * kernel has had the most time to go.
+ * Slots are handed out round the table, starting after the last one
+ * given, so a slot just freed is as a rule the last to be used again:
+ * whatever its last holder's processes left in the kernel has had time
+ * to go.
  */
 struct peer *
 guard_peer_alloc(struct guard_env *env)

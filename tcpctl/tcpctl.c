@@ -549,7 +549,7 @@ data_dispatch(struct tcpctl_env *env)
 /*
  * Timers: propose new keys when the epoch is old (the server waits a
  * little longer than the client, so that normally one side starts),
- * retry a proposal that got no answer, ping an idle channel, and give up
+ * end a session whose proposal got no answer, ping an idle channel, give up
  * on a peer that has said nothing for too long. Returns the poll timeout
  * in ms, or -1 when the peer is gone.
  */

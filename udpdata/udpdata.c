@@ -545,8 +545,14 @@ tick(struct udpdata_env *env)
 		return 1;
 	env->last_tick = now;
 	env->keys.now = now;
+	/*
+	 * The previous keys live until the other side has surely switched:
+	 * at least the grace period, and long enough for a lost announcing
+	 * keepalive to be followed by the next regular one.
+	 */
 	gone = dp_keys_expire(&env->keys, env->reject_after_seconds,
-	    PREVIOUS_KEY_GRACE_SECONDS);
+	    2 * env->keepalive_seconds > PREVIOUS_KEY_GRACE_SECONDS ?
+	    2 * env->keepalive_seconds : PREVIOUS_KEY_GRACE_SECONDS);
 	if (gone & DP_EXPIRED_CUR)
 		log_warnx("keys reached their age limit before new ones "
 		    "came; nothing is sent until they do");
