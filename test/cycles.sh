@@ -31,18 +31,6 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 source "$TOP/test/lib.sh"
 trap lib_cleanup EXIT
 
-PASSED=0
-FAILED=0
-ok() { PASSED=$((PASSED + 1)); say "ok - $*"; }
-not_ok() { FAILED=$((FAILED + 1)); say "FAIL - $*"; }
-expect() {
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
-}
-expect_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (want '$2', got '$3')"; fi
-}
 
 TESTCLIENT=$TOP/build/guard-testclient
 # Worker uids: lib.sh gives each test run a block of its own (the kernel

@@ -27,22 +27,6 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 source "$TOP/test/lib.sh"
 trap lib_cleanup EXIT
 
-PASSED=0
-FAILED=0
-ok() { PASSED=$((PASSED + 1)); say "ok - $*"; }
-not_ok() { FAILED=$((FAILED + 1)); say "FAIL - $*"; }
-expect() {
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
-}
-expect_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (want '$2', got '$3')"; fi
-}
-# expect_ge DESCRIPTION MIN GOT
-expect_ge() {
-	if [ "$3" -ge "$2" ]; then ok "$1 ($3)"; else not_ok "$1 (want >= $2, got $3)"; fi
-}
 
 # The highest epoch a log mentions.
 last_epoch() {

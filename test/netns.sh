@@ -28,30 +28,10 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 source "$TOP/test/lib.sh"
 trap lib_cleanup EXIT
 
-PASSED=0
-FAILED=0
 
-ok() { PASSED=$((PASSED + 1)); say "ok - $*"; }
-not_ok() { FAILED=$((FAILED + 1)); say "FAIL - $*"; }
 
-# expect DESCRIPTION CMD...: CMD must succeed.
-expect() {
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
-}
 
-# expect_not DESCRIPTION CMD...: CMD must fail.
-expect_not() {
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then not_ok "$what"; else ok "$what"; fi
-}
 
-# expect_eq DESCRIPTION WANT GOT
-expect_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (want '$2', got '$3')"; fi
-}
 
 log_has() { grep -qi -- "$2" "$WORK/$1.log"; }
 
