@@ -21,7 +21,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_CC ?= clang
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-PKGS := openssl libnl-route-3.0
+PKGS := openssl libnl-route-3.0 libseccomp
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wstrict-prototypes \
@@ -32,8 +32,18 @@ LDLIBS += $(shell pkg-config --libs $(PKGS)) -lrt
 
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=all
+	-fno-sanitize-recover=all -DGUARD_SANITIZE
 LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Test builds: SIGUSR1 makes a udpdata try a forbidden system call.
+ifeq ($(TEST_HOOKS),1)
+CFLAGS += -DGUARD_TEST_HOOKS
+endif
+
+# Debug builds: a system call off the allowlist is logged by name.
+ifeq ($(SECCOMP_TRAP),1)
+CFLAGS += -DGUARD_SECCOMP_TRAP
 endif
 
 ifneq ($(V),1)

@@ -93,6 +93,24 @@ struct aead *aead_new(int cipher, const uint8_t key[AEAD_KEY_LEN],
 	return a;
 }
 
+int aead_preload(void)
+{
+	static const uint8_t zero[AEAD_KEY_LEN];
+	static const int ciphers[] = { CIPHER_AES256GCM,
+	    CIPHER_CHACHA20POLY1305 };
+	struct aead *a;
+	size_t i;
+
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1)
+		return -1;
+	for (i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {
+		if ((a = aead_new(ciphers[i], zero, zero, 1)) == NULL)
+			return -1;
+		aead_free(a);
+	}
+	return 0;
+}
+
 void aead_free(struct aead *a)
 {
 	if (a == NULL)

@@ -24,6 +24,12 @@ struct aead *aead_new(int cipher, const uint8_t key[AEAD_KEY_LEN],
 void aead_free(struct aead *a);
 
 /*
+ * Load OpenSSL's configuration and providers and set up both ciphers once,
+ * while files can still be opened: a sandboxed process may not. 0 or -1.
+ */
+int aead_preload(void);
+
+/*
  * Seal len bytes of pt into out (len + AEAD_TAG_LEN bytes: ciphertext then
  * tag) under nonce = IV ^ counter, authenticating aad. pt and out may be
  * the same buffer. Returns 0 or -1.

@@ -225,6 +225,15 @@ set_foreground(struct guard_conf *c, const char *v, char *why, size_t whylen)
 }
 
 static int
+set_no_privdrop(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	(void)v, (void)why, (void)whylen;
+	c->no_privdrop = 1;
+	return 0;
+}
+
+static int
 set_verbose(struct guard_conf *c, const char *v, char *why, size_t whylen)
 {
 	(void)v, (void)why, (void)whylen;
@@ -811,6 +820,9 @@ static const struct conf_key keys[] = {
 	    NULL, "stay in the foreground and log to stderr" },
 	{ "help", SWITCH, BOTH, KEY_CMDLINE, 'h', NULL, set_help, NULL, NULL,
 	    "print this help and exit" },
+	{ "insecure-no-privdrop", SWITCH, BOTH, 0, 0, NULL, set_no_privdrop,
+	    NULL, NULL, "when GUARD cannot drop privileges, run the workers "
+	    "unchrooted as its own uid instead of refusing" },
 	{ "keepalive-seconds", ARG, BOTH, 0, 0, "N", set_keepalive_seconds,
 	    NULL, show_keepalive_seconds,
 	    "keepalive after this much idle time (1..3600)" },
@@ -848,7 +860,7 @@ static const struct conf_key keys[] = {
 	{ "verbose", SWITCH, BOTH, KEY_REPEAT, 'v', NULL, set_verbose,
 	    clear_verbose, NULL, "log debug messages too" },
 	{ "worker-uids", ARG, BOTH, 0, 0, "FIRST-LAST", set_worker_uids, NULL,
-	    show_worker_uids, "uids for the per-peer workers, 2 per peer" },
+	    show_worker_uids, "uids for the router and the workers: 1 + 2 per peer" },
 };
 
 #undef BOTH
@@ -1363,10 +1375,11 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	uids = (unsigned long long)c->worker_uid_last - c->worker_uid_first + 1;
-	need = 2ull * (unsigned long long)c->max_peers;
+	need = 2ull * (unsigned long long)c->max_peers + 1;
 	if (uids < need) {
 		seterr(err, errlen, "worker-uids %u-%u holds %llu uids but "
-		    "max-peers %d needs %llu (2 per peer): widen worker-uids "
+		    "max-peers %d needs %llu (the router's, then 2 per peer): "
+		    "widen worker-uids "
 		    "or lower max-peers", (unsigned int)c->worker_uid_first,
 		    (unsigned int)c->worker_uid_last, uids, c->max_peers,
 		    need);

@@ -36,6 +36,7 @@ struct guard_conf {
 	int foreground;			/* -f */
 	int verbose;			/* -v, counts */
 	int configtest;			/* -n */
+	int no_privdrop;		/* insecure-no-privdrop */
 	char config_file[PATH_MAX];	/* -c; empty = none */
 	char dev[IFNAMSIZ];		/* "gd0" (server), "gc0" (client) */
 	char ca[PATH_MAX];

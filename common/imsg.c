@@ -196,6 +196,7 @@ imsg_type_name(uint32_t type)
 		[IMSG_REKEY_WANTED] = "REKEY_WANTED",
 		[IMSG_PEER_EPOCH] = "PEER_EPOCH",
 		[IMSG_PEER_REKEY] = "PEER_REKEY",
+		[IMSG_ROUTER_RESET] = "ROUTER_RESET",
 	};
 
 	if (type >= IMSG_MAX || names[type] == NULL)

@@ -45,6 +45,7 @@ enum imsg_type {
 	IMSG_REKEY_WANTED,	/* udpdata -> tcpctl: current key used up */
 	IMSG_PEER_EPOCH,	/* tcpctl -> GUARD: a new epoch is in use */
 	IMSG_PEER_REKEY,	/* GUARD -> tcpctl: start a new epoch now */
+	IMSG_ROUTER_RESET,	/* GUARD -> router: take back every change */
 	IMSG_MAX
 };
 
@@ -173,6 +174,11 @@ struct imsg_router_route {
 	struct prefix dst;
 };
 
+/* Nothing to say but the request itself. */
+struct imsg_router_reset {
+	uint32_t zero;
+};
+
 struct imsg_router_result {
 	uint32_t type;			/* the request answered */
 	int32_t error;			/* 0 or a positive errno */
@@ -197,6 +203,9 @@ struct imsg_router_init {
 	uint32_t nallowed_addr;
 	struct prefix allowed_addr[8];
 	uint32_t allow_default_route;
+	uint32_t uid;			/* run as this uid; keeps CAP_NET_ADMIN */
+	uint32_t no_privdrop;		/* insecure-no-privdrop */
+	char chroot_dir[ROLE_PATH_MAX];
 };
 
 struct imsg_udpdata_init {
@@ -210,6 +219,7 @@ struct imsg_udpdata_init {
 	uint64_t rekey_bytes;		/* ask for new keys after this much */
 	uint32_t bind_len;		/* server: local UDP address, port 0 */
 	struct sockaddr_storage bind_addr;
+	uint32_t no_privdrop;		/* insecure-no-privdrop */
 	char chroot_dir[ROLE_PATH_MAX];
 };
 
@@ -219,6 +229,7 @@ struct imsg_tcpctl_init {
 	uint32_t rekey_seconds;
 	uint32_t keepalive_seconds;
 	uint32_t dead_peer_seconds;
+	uint32_t no_privdrop;		/* insecure-no-privdrop */
 	char chroot_dir[ROLE_PATH_MAX];
 	char ca[ROLE_PATH_MAX];
 	char cert[ROLE_PATH_MAX];

@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <linux/capability.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
@@ -12,6 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef GUARD_SANITIZE
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#include "caps.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -27,8 +34,15 @@ set_limit(int resource, rlim_t value, const char *name)
 	return 0;
 }
 
+/* What each role keeps: only the router changes the network. */
+static uint64_t
+role_caps(enum sandbox_role role)
+{
+	return role == SANDBOX_ROUTER ? CAPBIT(CAP_NET_ADMIN) : 0;
+}
+
 static int
-drop_ids(uid_t uid)
+drop_ids(uid_t uid, uint64_t keep)
 {
 	gid_t gid = (gid_t)uid;
 	uid_t ru, eu, su;
@@ -46,6 +60,11 @@ drop_ids(uid_t uid)
 		log_warn("setresgid %u", (unsigned int)gid);
 		return -1;
 	}
+	/* Without this the uid change would clear what the role keeps. */
+	if (keep != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) {
+		log_warn("prctl PR_SET_KEEPCAPS");
+		return -1;
+	}
 	if (setresuid(uid, uid, uid) == -1) {
 		log_warn("setresuid %u", (unsigned int)uid);
 		return -1;
@@ -56,6 +75,9 @@ drop_ids(uid_t uid)
 		log_warnx("uid/gid change did not take");
 		return -1;
 	}
+	if (caps_limit(keep) == -1 ||
+	    (keep != 0 && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1))
+		return -1;
 	/* The drop must be final: getting root back has to fail. */
 	if (setresuid(0, 0, 0) != -1) {
 		log_warnx("could regain root after dropping it");
@@ -64,28 +86,64 @@ drop_ids(uid_t uid)
 	return 0;
 }
 
-int
-sandbox_enter(const struct sandbox *sb)
+static int
+set_limits(const struct sandbox *sb)
 {
-	if (sb->uid == 0) {
-		log_warnx("refusing to run a sandboxed process as root");
-		return -1;
-	}
-	if (chroot(sb->chroot_dir) == -1) {
-		log_warn("chroot %s", sb->chroot_dir);
-		return -1;
-	}
-	if (chdir("/") == -1) {
-		log_warn("chdir /");
-		return -1;
-	}
-	if (drop_ids(sb->uid) == -1)
-		return -1;
-	if (set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE") == -1 ||
+	return set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE") == -1 ||
 	    set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE") == -1 ||
 	    set_limit(RLIMIT_NPROC, 0, "RLIMIT_NPROC") == -1 ||
 	    set_limit(RLIMIT_NOFILE, (rlim_t)sb->max_files,
-	    "RLIMIT_NOFILE") == -1)
+	    "RLIMIT_NOFILE") == -1 ? -1 : 0;
+}
+
+/*
+ * A uid change clears the parent-death signal: arm it again, then make
+ * sure the parent did not die before it was armed.
+ */
+static int
+rearm_deathsig(int sig, pid_t parent)
+{
+	if (sig == 0)
+		return 0;
+	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) == -1) {
+		log_warn("prctl PR_SET_PDEATHSIG");
+		return -1;
+	}
+	if (getppid() != parent) {
+		log_warnx("GUARD is gone");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sandbox_enter(const struct sandbox *sb)
+{
+	uint64_t keep = role_caps(sb->role);
+	pid_t parent = getppid();
+
+#ifdef GUARD_SANITIZE
+	/*
+	 * LeakSanitizer's check at exit stops the world with ptrace and reads
+	 * /proc, which neither the chroot nor the allowlist has: check now,
+	 * which also turns the exit check off.
+	 */
+	__lsan_do_leak_check();
+#endif
+	if (!sb->no_privdrop) {
+		if (chroot(sb->chroot_dir) == -1) {
+			log_warn("chroot %s", sb->chroot_dir);
+			return -1;
+		}
+		if (chdir("/") == -1) {
+			log_warn("chdir /");
+			return -1;
+		}
+		if (drop_ids(sb->uid, keep) == -1)
+			return -1;
+	} else if (caps_limit(keep) == -1)
+		return -1;
+	if (set_limits(sb) == -1)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
 		log_warn("prctl PR_SET_DUMPABLE");
@@ -95,7 +153,11 @@ sandbox_enter(const struct sandbox *sb)
 		log_warn("prctl PR_SET_NO_NEW_PRIVS");
 		return -1;
 	}
-	return 0;
+	if (rearm_deathsig(sb->deathsig, parent) == -1)
+		return -1;
+	if (sb->before_filter != NULL && sb->before_filter(sb->arg) == -1)
+		return -1;
+	return filter_install(sb->role);
 }
 
 static int

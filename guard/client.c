@@ -300,11 +300,11 @@ apply_config(struct guard_env *env, struct peer *p,
 
 	/*
 	 * After a reconnect the host usually has all of it already. When
-	 * the server hands out something else, the routing helper is
-	 * replaced: the old one takes back everything it did.
+	 * the server hands out something else, the routing helper first
+	 * takes back everything it did.
 	 */
 	if (!env->have_applied || !same_config(&env->applied, cc)) {
-		if (env->have_applied && guard_router_restart(env) == -1)
+		if (env->have_applied && guard_router_reset(env) == -1)
 			return -1;
 		env->have_applied = 0;
 		if (apply_to_host(env, cc, wc) == -1)
@@ -505,7 +505,7 @@ tunclient_main(int argc, char **argv)
 	env.server_addr = srv;
 	env.server_index = index;
 	env.backoff_ms = BACKOFF_FIRST_MS;
-	if (control_open(&env) == -1) {
+	if (control_open(&env) == -1 || guard_drop_privileges(&env) == -1) {
 		close(conn);
 		goto fail;
 	}

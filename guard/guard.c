@@ -9,6 +9,8 @@
 
 #include <netinet/in.h>
 
+#include <linux/capability.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,11 +22,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "control.h"
 #include "guard.h"
 #include "imsg.h"
 #include "log.h"
 #include "pkt.h"
+#include "permit.h"
 #include "proc.h"
 #include "sandbox.h"
 #include "tun.h"
@@ -77,13 +81,13 @@ guard_watch(struct guard_env *env, int fd, enum guard_ev kind, uint32_t index,
 uint32_t
 guard_ctl_uid(const struct guard_conf *conf, const struct peer *p)
 {
-	return conf->worker_uid_first + 2 * (p->id - 1);
+	return conf->worker_uid_first + 1 + 2 * (p->id - 1);
 }
 
 uint32_t
 guard_data_uid(const struct guard_conf *conf, const struct peer *p)
 {
-	return conf->worker_uid_first + 2 * (p->id - 1) + 1;
+	return conf->worker_uid_first + 2 + 2 * (p->id - 1);
 }
 
 static const char *
@@ -208,6 +212,10 @@ router_start(struct guard_env *env)
 	memset(&init, 0, sizeof(init));
 	snprintf(init.ifname, sizeof(init.ifname), "%s", c->dev);
 	init.ifindex = env->ifindex;
+	/* The first worker uid is the router's; peers use the ones after. */
+	init.uid = c->worker_uid_first;
+	init.no_privdrop = (uint32_t)c->no_privdrop;
+	snprintf(init.chroot_dir, sizeof(init.chroot_dir), "%s", c->chroot_dir);
 	if (c->role == ROLE_SERVER) {
 		if (c->pool4.family)
 			init.allowed_addr[init.nallowed_addr++] = c->pool4;
@@ -219,6 +227,63 @@ router_start(struct guard_env *env)
 		log_warn("send ROUTER_INIT");
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- privileges ---------------------------------------------------------- */
+
+/*
+ * What GUARD's children start with before they drop (the bounding set):
+ * a uid change and a chroot for every sandbox, a low UDP port for
+ * udpdata, CAP_NET_ADMIN for udpdata's socket buffers and for the router,
+ * which alone keeps it, CAP_KILL for GUARD itself.
+ */
+#define GUARD_CAPS_BOUND	(CAPBIT(CAP_SETUID) | CAPBIT(CAP_SETGID) | \
+	CAPBIT(CAP_SYS_CHROOT) | CAPBIT(CAP_NET_BIND_SERVICE) | \
+	CAPBIT(CAP_NET_ADMIN) | CAPBIT(CAP_KILL))
+/* What GUARD itself uses once running: signals to workers' uids. */
+#define GUARD_CAPS_KEEP		CAPBIT(CAP_KILL)
+/* What dropping privileges in a child takes. */
+#define GUARD_CAPS_DROP		(CAPBIT(CAP_SETUID) | CAPBIT(CAP_SETGID) | \
+	CAPBIT(CAP_SYS_CHROOT) | CAPBIT(CAP_SETPCAP))
+
+/*
+ * Refuse to start children that could not drop privileges, unless
+ * insecure-no-privdrop says to run them as GUARD's uid. 0 or -1 (logged).
+ */
+static int
+privileges_check(const struct guard_conf *c)
+{
+	uint64_t missing = GUARD_CAPS_DROP & ~caps_effective();
+	char names[128];
+
+	if (missing == 0)
+		return 0;
+	caps_fmt(missing, names, sizeof(names));
+	if (!c->no_privdrop) {
+		log_warnx("cannot drop privileges for the workers: %s missing; "
+		    "run as root with these capabilities, or set "
+		    "insecure-no-privdrop to run the workers unchrooted as "
+		    "uid %u", names, (unsigned int)getuid());
+		return -1;
+	}
+	log_warnx("insecure-no-privdrop: %s missing, so the workers run as "
+	    "uid %u without a chroot (seccomp and no_new_privs still apply)",
+	    names, (unsigned int)getuid());
+	return 0;
+}
+
+int
+guard_drop_privileges(const struct guard_env *env)
+{
+	char keep[64];
+
+	if (caps_bound(GUARD_CAPS_BOUND) == -1 && !env->conf->no_privdrop)
+		return -1;
+	if (caps_limit(GUARD_CAPS_KEEP) == -1)
+		return -1;
+	log_debug("GUARD keeps %s", caps_fmt(caps_effective(), keep,
+	    sizeof(keep)));
 	return 0;
 }
 
@@ -237,7 +302,8 @@ guard_setup(struct guard_env *env, const struct guard_conf *conf,
 	for (i = 0; i < CONF_MAX_LISTEN; i++)
 		env->listen_fd[i] = -1;
 
-	if (proc_init() == -1 || queues_setup(env, npeers) == -1 ||
+	if (privileges_check(conf) == -1 || proc_init() == -1 ||
+	    queues_setup(env, npeers) == -1 ||
 	    sandbox_prepare_dir(conf->chroot_dir) == -1)
 		return -1;
 	if ((env->peers = calloc(npeers, sizeof(*env->peers))) == NULL ||
@@ -438,6 +504,35 @@ router_dispatch(struct guard_env *env)
 	env->exit_status = 1;
 }
 
+/*
+ * The permission table's verdict on one message from a peer's child, and
+ * that it is this peer's (the header's peer id). 1 when allowed; else it
+ * is logged, and the caller tears the peer down.
+ */
+static int
+permitted(const struct guard_env *env, struct peer *p, enum permit_from from,
+    const struct imsg *m)
+{
+	struct permit_query q;
+	const char *why = "for another peer";
+
+	memset(&q, 0, sizeof(q));
+	q.role = env->conf->role;
+	q.from = from;
+	q.state = (int)p->state;
+	q.type = m->hdr.type;
+	q.has_fd = m->fd != -1;
+	q.seen = p->seen;
+	if (m->hdr.peerid == p->id && permit_check(&q, &why) == 0) {
+		p->seen |= permit_seen_bit(m->hdr.type);
+		return 1;
+	}
+	log_warnx("%s: %s sent %s %s", peer_name(p),
+	    from == FROM_TCPCTL ? "tcpctl" : "udpdata",
+	    imsg_type_name(m->hdr.type), why);
+	return 0;
+}
+
 static void
 data_dispatch(struct guard_env *env, struct peer *p)
 {
@@ -458,6 +553,12 @@ data_dispatch(struct guard_env *env, struct peer *p)
 	if (r == -1) {
 		guard_peer_teardown(env, p, "malformed message from udpdata",
 		    1);
+		return;
+	}
+	if (!permitted(env, p, FROM_UDPDATA, &m)) {
+		if (m.fd != -1)
+			close(m.fd);
+		guard_peer_teardown(env, p, "protocol violation by udpdata", 1);
 		return;
 	}
 	switch (m.hdr.type) {
@@ -527,9 +628,10 @@ ctl_dispatch(struct guard_env *env, struct peer *p)
 		guard_peer_teardown(env, p, "malformed message from tcpctl", 1);
 		return;
 	}
-	if (m.fd != -1) {
-		close(m.fd);
-		guard_peer_teardown(env, p, "descriptor from tcpctl", 1);
+	if (!permitted(env, p, FROM_TCPCTL, &m)) {
+		if (m.fd != -1)
+			close(m.fd);
+		guard_peer_teardown(env, p, "protocol violation by tcpctl", 1);
 		return;
 	}
 	if (m.hdr.type == IMSG_LOG && relay_log(&m) == 0)
@@ -616,6 +718,7 @@ send_inits(struct guard_env *env, struct peer *p,
 		memcpy(&ui.bind_addr, bind_addr, bind_len);
 		ui.bind_len = bind_len;
 	}
+	ui.no_privdrop = (uint32_t)c->no_privdrop;
 	snprintf(ui.chroot_dir, sizeof(ui.chroot_dir), "%s", c->chroot_dir);
 
 	memset(&ti, 0, sizeof(ti));
@@ -624,6 +727,7 @@ send_inits(struct guard_env *env, struct peer *p,
 	ti.rekey_seconds = (uint32_t)c->rekey_seconds;
 	ti.keepalive_seconds = (uint32_t)c->keepalive_seconds;
 	ti.dead_peer_seconds = (uint32_t)c->dead_peer_seconds;
+	ti.no_privdrop = (uint32_t)c->no_privdrop;
 	snprintf(ti.chroot_dir, sizeof(ti.chroot_dir), "%s", c->chroot_dir);
 	snprintf(ti.ca, sizeof(ti.ca), "%s", c->ca);
 	snprintf(ti.cert, sizeof(ti.cert), "%s", c->cert);
@@ -679,6 +783,7 @@ guard_peer_start(struct guard_env *env, struct peer *p, int conn,
 	int ok = 0;
 
 	p->state = PEER_STARTING;
+	p->seen = 0;
 	p->connected_since = time(NULL);
 	env->active++;
 	if ((p->batchbuf = malloc(env->queue_msgsize)) == NULL) {
@@ -1094,13 +1199,12 @@ router_stop(struct guard_env *env)
 }
 
 int
-guard_router_restart(struct guard_env *env)
+guard_router_reset(struct guard_env *env)
 {
-	router_stop(env);
-	if (router_start(env) == -1 ||
-	    guard_watch(env, env->router_sock, EV_ROUTER, 0, 0) == -1)
-		return -1;
-	return 0;
+	struct imsg_router_reset reset = { 0 };
+
+	return guard_router_request(env, IMSG_ROUTER_RESET, &reset,
+	    sizeof(reset));
 }
 
 void

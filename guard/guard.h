@@ -40,6 +40,7 @@ struct peer {
 	uint16_t udp_port;
 	int have_hello;			/* server: PEER_HELLO arrived */
 	int have_config;		/* client: CLIENT_CONFIG arrived */
+	uint32_t seen;			/* once-only messages received (permit.h) */
 	struct imsg_peer_hello hello;
 	struct prefix addr4;		/* assigned (server) */
 	struct prefix addr6;
@@ -188,8 +189,14 @@ void guard_ready(int *ready_fd, int status);
 /* Run the event loop until a signal or a fatal condition. */
 void guard_loop(struct guard_env *env);
 
-/* Replace the routing helper: the old one undoes all it did. 0 or -1. */
-int guard_router_restart(struct guard_env *env);
+/*
+ * Once set up: keep CAP_KILL alone, and only what the children need to
+ * drop in the bounding set. 0 or -1 (logged).
+ */
+int guard_drop_privileges(const struct guard_env *env);
+
+/* Have the routing helper take back all it did so far. 0 or -1. */
+int guard_router_reset(struct guard_env *env);
 
 /* Stop every child, wait for them, and release everything. */
 void guard_cleanup(struct guard_env *env);

@@ -153,6 +153,10 @@ run_router(void)
 	for (i = 0; i < init.nallowed_addr; i++)
 		env.allowed_addr[i] = init.allowed_addr[i];
 	env.allow_default_route = init.allow_default_route != 0;
+	init.chroot_dir[sizeof(init.chroot_dir) - 1] = '\0';
+	env.chroot_dir = init.chroot_dir;
+	env.uid = init.uid;
+	env.no_privdrop = init.no_privdrop != 0;
 	return router_main(&env);
 }
 

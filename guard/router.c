@@ -25,9 +25,12 @@
 #include "netlink.h"
 #include "proto.h"
 #include "router.h"
+#include "sandbox.h"
 
-/* Text of one request for log lines. */
-enum { ROUTER_WHAT_MAX = 96 };
+enum {
+	ROUTER_WHAT_MAX = 96,	/* text of one request for log lines */
+	ROUTER_MAX_FILES = 8,	/* GUARD's socket, netlink, signalfd */
+};
 
 struct router {
 	struct router_env *env;
@@ -226,23 +229,37 @@ router_check(const struct router_env *env, const struct router_req *req,
 	}
 }
 
+/*
+ * What GUARD may send the helper once it runs: each type with the exact
+ * size of its struct, never with a descriptor. ROUTER_INIT came before
+ * the loop and may not come again.
+ */
+static const struct router_permit {
+	uint32_t type;
+	size_t len;
+} router_permits[] = {
+	{ IMSG_ROUTER_LINK, sizeof(struct imsg_router_link) },
+	{ IMSG_ROUTER_ADDR, sizeof(struct imsg_router_addr) },
+	{ IMSG_ROUTER_ROUTE, sizeof(struct imsg_router_route) },
+	{ IMSG_ROUTER_RESET, sizeof(struct imsg_router_reset) },
+};
+
 int
 router_decode(const struct imsg *m, struct router_req *req)
 {
+	size_t i;
+
 	memset(req, 0, sizeof(*req));
 	if (m->fd != -1)
 		return -1;
-	req->type = m->hdr.type;
-	switch (m->hdr.type) {
-	case IMSG_ROUTER_LINK:
-		return imsg_get(m, &req->u.link, sizeof(req->u.link));
-	case IMSG_ROUTER_ADDR:
-		return imsg_get(m, &req->u.addr, sizeof(req->u.addr));
-	case IMSG_ROUTER_ROUTE:
-		return imsg_get(m, &req->u.route, sizeof(req->u.route));
-	default:
+	for (i = 0; i < sizeof(router_permits) / sizeof(router_permits[0]);
+	    i++)
+		if (router_permits[i].type == m->hdr.type)
+			break;
+	if (i == sizeof(router_permits) / sizeof(router_permits[0]))
 		return -1;
-	}
+	req->type = m->hdr.type;
+	return imsg_get(m, &req->u, router_permits[i].len);
 }
 
 /* ---- Changes and their undo ------------------------------------------- */
@@ -265,6 +282,9 @@ router_req_fmt(const struct router_req *req, char *buf, size_t len)
 		snprintf(buf, len, "add address %s",
 		    prefix_fmt(&req->u.addr.addr, text, sizeof(text)));
 		break;
+	case IMSG_ROUTER_RESET:
+		snprintf(buf, len, "take back every change");
+		break;
 	default:
 		snprintf(buf, len, "add route %s",
 		    prefix_fmt(&req->u.route.dst, text, sizeof(text)));
@@ -272,6 +292,8 @@ router_req_fmt(const struct router_req *req, char *buf, size_t len)
 	}
 	return buf;
 }
+
+static void router_undo(struct router *r);
 
 /* Apply one decoded request; returns 0 or a positive errno for GUARD. */
 static int
@@ -285,6 +307,12 @@ router_request(struct router *r, const struct router_req *req)
 	int error, record, rc;
 
 	router_req_fmt(req, what, sizeof(what));
+	if (req->type == IMSG_ROUTER_RESET) {
+		if (req->u.reset.zero != 0)
+			return EINVAL;
+		router_undo(r);
+		return 0;
+	}
 	if (req->type == IMSG_ROUTER_ADDR) {
 		kind = LEDGER_ADDR;
 		p = &req->u.addr.addr;
@@ -480,6 +508,26 @@ router_setup(struct router_env *env)
 	return 0;
 }
 
+/*
+ * Everything from here on goes through the open rtnetlink socket, so the
+ * helper needs no root and no file system: its own uid in the chroot,
+ * CAP_NET_ADMIN alone, its allowlist.
+ */
+static int
+router_sandbox(const struct router_env *env)
+{
+	struct sandbox sb;
+
+	memset(&sb, 0, sizeof(sb));
+	sb.role = SANDBOX_ROUTER;
+	sb.chroot_dir = env->chroot_dir;
+	sb.uid = env->uid;
+	sb.no_privdrop = env->no_privdrop;
+	sb.max_files = ROUTER_MAX_FILES;
+	sb.deathsig = SIGTERM;
+	return sandbox_enter(&sb);
+}
+
 int
 router_main(struct router_env *env)
 {
@@ -505,7 +553,7 @@ router_main(struct router_env *env)
 		log_warnx("GUARD is gone already");
 		return router_stop(&r, 0);
 	}
-	if (router_setup(env) == -1)
+	if (router_setup(env) == -1 || router_sandbox(env) == -1)
 		return router_stop(&r, 1);
 
 	for (;;) {

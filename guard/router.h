@@ -9,6 +9,8 @@
 #ifndef GUARD_ROUTER_H
 #define GUARD_ROUTER_H
 
+#include <sys/types.h>
+
 #include <net/if.h>
 
 #include "addr.h"
@@ -32,12 +34,17 @@ struct router_env {
 	struct prefix allowed_addr[ROUTER_MAX_ALLOWED];
 	int nallowed_addr;
 	int allow_default_route;	/* 0: refuse /0 routes */
+	/* The sandbox: chrooted, its own uid, CAP_NET_ADMIN alone. */
+	const char *chroot_dir;
+	uid_t uid;
+	int no_privdrop;
 };
 
 /* One request from GUARD, decoded. */
 struct router_req {
-	uint32_t type;		/* IMSG_ROUTER_LINK, _ADDR or _ROUTE */
+	uint32_t type;		/* IMSG_ROUTER_LINK, _ADDR, _ROUTE or _RESET */
 	union {
+		struct imsg_router_reset reset;
 		struct imsg_router_link link;
 		struct imsg_router_addr addr;
 		struct imsg_router_route route;
@@ -53,8 +60,8 @@ struct router_req {
 int router_main(struct router_env *env);
 
 /*
- * Decode a message from GUARD into req: one of the three request types
- * with a payload of exactly its size and no descriptor. -1 otherwise,
+ * Decode a message from GUARD into req: one of the request types with a
+ * payload of exactly its size and no descriptor. -1 otherwise,
  * which the caller treats as a protocol violation.
  */
 int router_decode(const struct imsg *m, struct router_req *req);

@@ -395,7 +395,7 @@ guardd_main(int argc, char **argv)
 	if (conf.pool4.family && (env.pool4 = pool4_new(&conf.pool4)) == NULL)
 		goto fail;
 	if (tunnel_setup(&env) == -1 || listen_all(&env) == -1 ||
-	    control_open(&env) == -1)
+	    control_open(&env) == -1 || guard_drop_privileges(&env) == -1)
 		goto fail;
 	log_start(&env);
 	guard_ready(&ready, 0);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -698,9 +699,13 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 	env.local_session = random_session();
 
 	/* Drop privileges. */
+	memset(&sb, 0, sizeof(sb));
+	sb.role = SANDBOX_TCPCTL;
 	sb.chroot_dir = init->chroot_dir;
 	sb.uid = init->uid;
+	sb.no_privdrop = init->no_privdrop != 0;
 	sb.max_files = TCPCTL_MAX_FILES;
+	sb.deathsig = SIGKILL;
 	if (sandbox_enter(&sb) == -1)
 		exit(1);
 

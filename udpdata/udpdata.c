@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aead.h"
 #include "conf.h"
 #include "datapath.h"
 #include "imsg.h"
@@ -183,6 +184,74 @@ queue_create(struct udpdata_env *env, const struct imsg_udpdata_init *init)
 	close((int)wr);
 	return rc;
 }
+
+struct queue_args {
+	struct udpdata_env *env;
+	const struct imsg_udpdata_init *init;
+};
+
+static int
+queue_create_hook(void *arg)
+{
+	const struct queue_args *qa = arg;
+
+	return queue_create(qa->env, qa->init);
+}
+
+#ifdef GUARD_TEST_HOOKS
+/*
+ * Test builds only (make TEST_HOOKS=1): SIGUSR1 makes this worker try a
+ * system call outside its allowlist, as a taken-over worker might, to
+ * show that the filter ends it and that GUARD copes.
+ */
+static volatile sig_atomic_t test_forbidden;
+
+static void
+test_hook_signal(int sig)
+{
+	(void)sig;
+	test_forbidden = 1;
+}
+
+static int
+test_hooks_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = test_hook_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) == -1) {
+		log_warn("sigaction SIGUSR1");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+test_hooks_run(void)
+{
+	int fd;
+
+	if (!test_forbidden)
+		return;
+	test_forbidden = 0;
+	log_info("test hook: opening a TCP socket");
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1)
+		close(fd);
+}
+#else
+static int
+test_hooks_install(void)
+{
+	return 0;
+}
+
+static void
+test_hooks_run(void)
+{
+}
+#endif
 
 static int
 batches_alloc(struct udpdata_env *env)
@@ -583,8 +652,10 @@ udpdata_loop(struct udpdata_env *env)
 		pfd[3] = (struct pollfd){ .fd = env->guard_sock,
 		    .events = POLLIN };
 		if (poll(pfd, 4, TICK_MS) == -1) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				test_hooks_run();
 				continue;
+			}
 			fatal("poll");
 		}
 		/* Keys first: a datagram may already use the new ones. */
@@ -641,6 +712,7 @@ int
 udpdata_main(uint32_t peerid, const struct imsg_udpdata_init *init)
 {
 	static struct udpdata_env env;
+	struct queue_args qa;
 	struct sandbox sb;
 
 	memset(&env, 0, sizeof(env));
@@ -662,16 +734,26 @@ udpdata_main(uint32_t peerid, const struct imsg_udpdata_init *init)
 	/* Set up: everything that needs root or a path. */
 	if (udp_open(&env, init) == -1 || batches_alloc(&env) == -1)
 		return 1;
+	if (aead_preload() == -1)
+		fatalx("cannot set up the ciphers");
 
-	/* Drop privileges. */
+	/*
+	 * Drop privileges. The queue is created in between, as our own uid
+	 * (charged to our budget) and before the allowlist, which has no
+	 * mq_open.
+	 */
+	memset(&sb, 0, sizeof(sb));
+	sb.role = SANDBOX_UDPDATA;
 	sb.chroot_dir = init->chroot_dir;
 	sb.uid = init->uid;
+	sb.no_privdrop = init->no_privdrop != 0;
 	sb.max_files = UDPDATA_MAX_FILES;
-	if (sandbox_enter(&sb) == -1)
-		return 1;
-
-	/* The queue is created as our own uid, charged to our budget. */
-	if (queue_create(&env, init) == -1)
+	sb.deathsig = SIGKILL;
+	sb.before_filter = queue_create_hook;
+	sb.arg = &qa;
+	qa.env = &env;
+	qa.init = init;
+	if (test_hooks_install() == -1 || sandbox_enter(&sb) == -1)
 		return 1;
 
 	udpdata_loop(&env);

@@ -270,7 +270,7 @@ START_TEST(file_every_client_key)
 	    "dev gc1\n"
 	    "crl /etc/guard/crl.pem\n"
 	    "chroot /var/empty\n"
-	    "worker-uids 5000-5001\n"
+	    "worker-uids 5000-5002\n"
 	    "queue-depth 2\n"
 	    "foreground\n"
 	    "verbose\n"
@@ -1015,16 +1015,17 @@ END_TEST
 START_TEST(check_worker_uid_range)
 {
 	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
-	    "pool4 100.64.0.0/24\nworker-uids 5000-5199\nmax-peers 100\n"),
+	    "pool4 100.64.0.0/24\nworker-uids 5000-5200\nmax-peers 100\n"),
 	    0);
 	ck_assert_int_eq(check_conf(), 0);
+	/* One for the router, then two per peer. */
 	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
-	    "pool4 100.64.0.0/24\nworker-uids 5000-5198\nmax-peers 100\n"),
+	    "pool4 100.64.0.0/24\nworker-uids 5000-5199\nmax-peers 100\n"),
 	    0);
 	ck_assert_int_eq(check_conf(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "worker-uids"));
 	ck_assert_ptr_nonnull(strstr(err, "max-peers"));
-	ck_assert_ptr_nonnull(strstr(err, "199"));
+	ck_assert_ptr_nonnull(strstr(err, "200"));
 	/* The default range is too small for nothing. */
 	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
 	    "pool4 100.64.0.0/24\nmax-peers 4096\n"), 0);

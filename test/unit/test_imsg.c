@@ -730,6 +730,7 @@ START_TEST(type_names)
 		{ IMSG_REKEY_WANTED, "REKEY_WANTED" },
 		{ IMSG_PEER_EPOCH, "PEER_EPOCH" },
 		{ IMSG_PEER_REKEY, "PEER_REKEY" },
+		{ IMSG_ROUTER_RESET, "ROUTER_RESET" },
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 

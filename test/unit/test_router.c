@@ -832,6 +832,8 @@ run_helper(int sock)
 	memset(&renv, 0, sizeof(renv));
 	renv.sock = sock;
 	snprintf(renv.ifname, sizeof(renv.ifname), "%s", test_if);
+	/* The test's namespace is the sandbox: no chroot, no uid change. */
+	renv.no_privdrop = 1;
 	_exit(router_main(&renv));
 }
 

@@ -20,12 +20,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
+#include "caps.h"
 #include "sandbox.h"
 
 /* A uid and gid that no account on a test machine uses. */
@@ -50,6 +58,7 @@ struct observed {
 	int create_result;		/* open("/x", O_CREAT) */
 	int create_errno;
 	int escape_entries;		/* entries seen in "/.." */
+	uint64_t caps;			/* effective capabilities */
 	struct rlimit core, fsize, nproc, nofile;
 };
 
@@ -103,60 +112,101 @@ static int count_entries(const char *path, int *opened)
 	return n;
 }
 
-/* In the grandchild: drop privileges, then look around. Never returns. */
-static void __attribute__((noreturn)) observe(int wfd, uid_t uid)
+/* Look around from inside the sandbox, before its filter is loaded. */
+static void look_around(struct observed *o)
 {
-	struct sandbox sb = { dir, uid, SANDBOX_FILES };
-	struct observed o;
 	char cwd[PATH_MAX];
 	pid_t pid;
 	int opened, fd;
 
-	memset(&o, 0, sizeof(o));
-	o.enter = sandbox_enter(&sb);
-	getresuid(&o.ruid, &o.euid, &o.suid);
-	getresgid(&o.rgid, &o.egid, &o.sgid);
-	o.ngroups = getgroups(0, NULL);
-	o.regain_root = setresuid(0, 0, 0);
-	o.regain_gid = setresgid(0, 0, 0);
-	o.no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
-	o.dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-	o.root_entries = count_entries("/", &opened);
-	o.root_opened = opened;
-	o.escape_entries = count_entries("/..", &opened);
-	o.cwd_is_root = getcwd(cwd, sizeof(cwd)) != NULL &&
+	getresuid(&o->ruid, &o->euid, &o->suid);
+	getresgid(&o->rgid, &o->egid, &o->sgid);
+	o->ngroups = getgroups(0, NULL);
+	o->regain_root = setresuid(0, 0, 0);
+	o->regain_gid = setresgid(0, 0, 0);
+	o->no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	o->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	o->root_entries = count_entries("/", &opened);
+	o->root_opened = opened;
+	o->escape_entries = count_entries("/..", &opened);
+	o->cwd_is_root = getcwd(cwd, sizeof(cwd)) != NULL &&
 	    strcmp(cwd, "/") == 0;
+	o->caps = caps_effective();
 	/* Only inside the sandbox: a failed enter may leave us root in the
 	 * host's real root directory. */
-	o.create_result = fd = -1;
-	if (o.enter == 0) {
+	o->create_result = fd = -1;
+	if (o->enter == 0) {
 		errno = 0;
-		o.create_result = fd = open("/planted", O_WRONLY | O_CREAT,
+		o->create_result = fd = open("/planted", O_WRONLY | O_CREAT,
 		    0644);
-		o.create_errno = errno;
+		o->create_errno = errno;
 		if (fd != -1)
 			close(fd);
 	}
-	getrlimit(RLIMIT_CORE, &o.core);
-	getrlimit(RLIMIT_FSIZE, &o.fsize);
-	getrlimit(RLIMIT_NPROC, &o.nproc);
-	getrlimit(RLIMIT_NOFILE, &o.nofile);
+	getrlimit(RLIMIT_CORE, &o->core);
+	getrlimit(RLIMIT_FSIZE, &o->fsize);
+	getrlimit(RLIMIT_NPROC, &o->nproc);
+	getrlimit(RLIMIT_NOFILE, &o->nofile);
 	errno = 0;
 	pid = fork();
 	if (pid == 0)
 		_exit(0);
-	o.fork_result = pid == -1 ? -1 : 0;
-	o.fork_errno = errno;
+	o->fork_result = pid == -1 ? -1 : 0;
+	o->fork_errno = errno;
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+}
+
+struct hook_arg {
+	int wfd;
+	int written;
+};
+
+/* sandbox_enter's before_filter: everything but the filter is in place. */
+static int report_hook(void *arg)
+{
+	struct hook_arg *h = arg;
+	struct observed o;
+
+	memset(&o, 0, sizeof(o));
+	look_around(&o);
 	/* A pipe, not a file: RLIMIT_FSIZE does not apply. */
+	h->written = write(h->wfd, &o, sizeof(o)) == (ssize_t)sizeof(o);
+	return 0;
+}
+
+/*
+ * In the grandchild: drop privileges as role, report what it looked like
+ * just before the filter, then exit through the filter. Never returns.
+ */
+static void __attribute__((noreturn)) observe(int wfd, uid_t uid,
+    enum sandbox_role role)
+{
+	struct hook_arg h = { wfd, 0 };
+	struct sandbox sb;
+	struct observed o;
+
+	memset(&sb, 0, sizeof(sb));
+	sb.role = role;
+	sb.chroot_dir = dir;
+	sb.uid = uid;
+	sb.max_files = SANDBOX_FILES;
+	sb.before_filter = report_hook;
+	sb.arg = &h;
+	if (sandbox_enter(&sb) == 0)
+		_exit(h.written ? 0 : 2);
+	if (h.written)
+		_exit(2);	/* failed after the report: the filter */
+	memset(&o, 0, sizeof(o));
+	o.enter = -1;
+	look_around(&o);
 	if (write(wfd, &o, sizeof(o)) != (ssize_t)sizeof(o))
 		_exit(2);
 	_exit(0);
 }
 
 /* Run sandbox_enter as uid in a grandchild and report what it saw. */
-static struct observed run_sandboxed(uid_t uid)
+static struct observed run_sandboxed_as(uid_t uid, enum sandbox_role role)
 {
 	struct observed o;
 	int p[2], status;
@@ -167,7 +217,7 @@ static struct observed run_sandboxed(uid_t uid)
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
 		close(p[0]);
-		observe(p[1], uid);
+		observe(p[1], uid, role);
 	}
 	close(p[1]);
 	memset(&o, 0, sizeof(o));
@@ -177,6 +227,11 @@ static struct observed run_sandboxed(uid_t uid)
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	return o;
+}
+
+static struct observed run_sandboxed(uid_t uid)
+{
+	return run_sandboxed_as(uid, SANDBOX_UDPDATA);
 }
 
 static struct observed entered(void)
@@ -316,6 +371,171 @@ START_TEST(refuses_missing_dir)
 	ck_assert_int_eq(o.enter, -1);
 	/* Nothing was dropped on the way to the failure. */
 	ck_assert_uint_eq(o.euid, 0);
+}
+END_TEST
+
+/* ---- the seccomp allowlists ---------------------------------------------- */
+
+/*
+ * Run act inside a sandbox of the given role in a grandchild and return
+ * its wait status. Before entering, fd 5 is the read end of a pipe
+ * holding one byte and fd 6 its write end, as the fixed descriptor slots
+ * of the real roles are.
+ */
+static int run_action(enum sandbox_role role, void (*act)(void))
+{
+	struct sandbox sb;
+	int p[2], status;
+	pid_t pid;
+
+	ck_assert_int_eq(sandbox_prepare_dir(dir), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		if (pipe(p) == -1 || write(p[1], "x", 1) != 1 ||
+		    dup2(p[0], 5) == -1 || dup2(p[1], 6) == -1)
+			_exit(3);
+		memset(&sb, 0, sizeof(sb));
+		sb.role = role;
+		sb.chroot_dir = dir;
+		sb.uid = SANDBOX_UID;
+		sb.max_files = SANDBOX_FILES;
+		if (sandbox_enter(&sb) == -1)
+			_exit(4);
+		act();
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static int killed_by_filter(int status)
+{
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
+}
+
+static int survived(int status)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void act_socket(void)
+{
+	(void)socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static void act_execve(void)
+{
+	char *argv[] = { "true", NULL };
+
+	(void)execve("/bin/true", argv, argv + 1);
+}
+
+static void act_exec_memory(void)
+{
+	(void)mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static void act_read_fd5(void)
+{
+	char c;
+
+	(void)read(5, &c, 1);
+}
+
+static void act_read_fd6(void)
+{
+	char c;
+
+	(void)read(6, &c, 1);
+}
+
+/* What every event loop does: memory, time, poll, a write, close. */
+static void act_loop_calls(void)
+{
+	struct timespec ts;
+	void *big;
+
+	free(malloc(64));
+	big = malloc(1 << 20);	/* large enough for mmap */
+	free(big);
+	(void)getpid();
+	(void)syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+	(void)poll(NULL, 0, 0);
+	(void)write(5, "y", 1);
+	(void)close(6);
+}
+
+START_TEST(filter_kills_socket)
+{
+	ck_assert(killed_by_filter(run_action(SANDBOX_UDPDATA, act_socket)));
+	ck_assert(killed_by_filter(run_action(SANDBOX_TCPCTL, act_socket)));
+	ck_assert(killed_by_filter(run_action(SANDBOX_ROUTER, act_socket)));
+}
+END_TEST
+
+START_TEST(filter_kills_execve)
+{
+	ck_assert(killed_by_filter(run_action(SANDBOX_UDPDATA, act_execve)));
+	ck_assert(killed_by_filter(run_action(SANDBOX_TCPCTL, act_execve)));
+	ck_assert(killed_by_filter(run_action(SANDBOX_ROUTER, act_execve)));
+}
+END_TEST
+
+START_TEST(filter_kills_executable_memory)
+{
+	ck_assert(killed_by_filter(run_action(SANDBOX_UDPDATA,
+	    act_exec_memory)));
+	ck_assert(killed_by_filter(run_action(SANDBOX_TCPCTL,
+	    act_exec_memory)));
+}
+END_TEST
+
+/* udpdata holds the shared TUN descriptor (fd 5) to write only. */
+START_TEST(filter_udpdata_cannot_read)
+{
+	ck_assert(killed_by_filter(run_action(SANDBOX_UDPDATA,
+	    act_read_fd5)));
+}
+END_TEST
+
+/* tcpctl reads its connection (fd 5) and nothing else. */
+START_TEST(filter_tcpctl_reads_its_connection_only)
+{
+	ck_assert(survived(run_action(SANDBOX_TCPCTL, act_read_fd5)));
+	ck_assert(killed_by_filter(run_action(SANDBOX_TCPCTL,
+	    act_read_fd6)));
+}
+END_TEST
+
+START_TEST(filter_allows_the_loop)
+{
+	ck_assert(survived(run_action(SANDBOX_UDPDATA, act_loop_calls)));
+	ck_assert(survived(run_action(SANDBOX_TCPCTL, act_loop_calls)));
+}
+END_TEST
+
+/* The router keeps CAP_NET_ADMIN and nothing else; the workers nothing. */
+START_TEST(router_keeps_net_admin_only)
+{
+	struct observed o;
+
+	ck_assert_int_eq(sandbox_prepare_dir(dir), 0);
+	o = run_sandboxed_as(SANDBOX_UID, SANDBOX_ROUTER);
+	ck_assert_int_eq(o.enter, 0);
+	ck_assert_uint_eq(o.caps, CAPBIT(CAP_NET_ADMIN));
+	ck_assert_uint_eq(o.euid, SANDBOX_UID);
+	ck_assert_int_eq(o.regain_root, -1);
+}
+END_TEST
+
+START_TEST(workers_keep_no_capability)
+{
+	ck_assert_uint_eq(entered().caps, 0);
+	ck_assert_int_eq(sandbox_prepare_dir(dir), 0);
+	ck_assert_uint_eq(run_sandboxed_as(SANDBOX_UID, SANDBOX_TCPCTL).caps,
+	    0);
 }
 END_TEST
 
@@ -476,6 +696,19 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, limits_set);
 	tcase_add_test(tc, refuses_uid_zero);
 	tcase_add_test(tc, refuses_missing_dir);
+	tcase_add_test(tc, router_keeps_net_admin_only);
+	tcase_add_test(tc, workers_keep_no_capability);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("filter");
+	tcase_add_checked_fixture(tc, dir_make, dir_remove);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, filter_kills_socket);
+	tcase_add_test(tc, filter_kills_execve);
+	tcase_add_test(tc, filter_kills_executable_memory);
+	tcase_add_test(tc, filter_udpdata_cannot_read);
+	tcase_add_test(tc, filter_tcpctl_reads_its_connection_only);
+	tcase_add_test(tc, filter_allows_the_loop);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("prepare dir");
