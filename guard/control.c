@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "control.h"
 #include "guard.h"
 #include "imsg.h"
@@ -140,6 +141,81 @@ ago(char *buf, size_t len, time_t since, time_t now)
 		snprintf(buf, len, "%lds", s);
 }
 
+/* ---- sandboxes, as the kernel sees them -------------------------------- */
+
+/* What /proc/PID/status says of a child's confinement. */
+struct proc_view {
+	int known;		/* the status file was read */
+	unsigned long uid;	/* real uid */
+	int seccomp;		/* 0 off, 1 strict, 2 filter */
+	int no_new_privs;
+	uint64_t caps;		/* effective */
+};
+
+static void
+proc_view(pid_t pid, struct proc_view *v)
+{
+	char path[64], line[256];
+	unsigned long long caps;
+	FILE *f;
+
+	memset(v, 0, sizeof(*v));
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "Uid: %lu", &v->uid) == 1)
+			v->known = 1;
+		else if (sscanf(line, "Seccomp: %d", &v->seccomp) == 1 ||
+		    sscanf(line, "NoNewPrivs: %d", &v->no_new_privs) == 1)
+			continue;
+		else if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			v->caps = caps;
+	}
+	fclose(f);
+}
+
+static const char *
+seccomp_mode(int mode)
+{
+	return mode == 2 ? "filter" : mode == 1 ? "strict" : "off";
+}
+
+static void
+sandbox_text(struct cbuf *b, const char *role, pid_t pid)
+{
+	struct proc_view v;
+	char caps[128];
+
+	proc_view(pid, &v);
+	if (!v.known) {
+		cbuf_printf(b, "%s not running", role);
+		return;
+	}
+	cbuf_printf(b, "%s pid %d uid %lu, seccomp %s, no_new_privs %s, "
+	    "capabilities %s", role, (int)pid, v.uid, seccomp_mode(v.seccomp),
+	    v.no_new_privs ? "on" : "off", caps_fmt(v.caps, caps,
+	    sizeof(caps)));
+}
+
+static void
+sandbox_json(struct cbuf *b, const char *role, pid_t pid)
+{
+	struct proc_view v;
+	char caps[128];
+
+	proc_view(pid, &v);
+	cbuf_printf(b, "{\"role\":\"%s\",\"pid\":%d", role, (int)pid);
+	if (v.known)
+		cbuf_printf(b, ",\"uid\":%lu,\"seccomp\":\"%s\","
+		    "\"no_new_privs\":%s,\"capabilities\":\"%s\"", v.uid,
+		    seccomp_mode(v.seccomp), v.no_new_privs ? "true" : "false",
+		    caps_fmt(v.caps, caps, sizeof(caps)));
+	cbuf_printf(b, "}");
+}
+
 static void
 status_text_peer(struct cbuf *b, const struct guard_env *env,
     const struct peer *p, time_t now)
@@ -173,6 +249,11 @@ status_text_peer(struct cbuf *b, const struct guard_env *env,
 	    (unsigned long long)w->drop_source,
 	    (unsigned long long)w->drop_malformed,
 	    (unsigned long long)w->drop_nokey);
+	cbuf_printf(b, "  ");
+	sandbox_text(b, "tcpctl", p->ctl_pid);
+	cbuf_printf(b, "\n  ");
+	sandbox_text(b, "udpdata", p->data_pid);
+	cbuf_printf(b, "\n");
 }
 
 static void
@@ -193,9 +274,14 @@ status_text(struct cbuf *b, const struct guard_env *env)
 	if (c->role == ROLE_SERVER)
 		cbuf_printf(b, "  listening on port %u, %zu of %d peers\n",
 		    c->port, npeers, c->max_peers);
-	cbuf_printf(b, "  sandbox: workers chrooted to %s as uids %u-%u, "
-	    "no_new_privs\n", c->chroot_dir, c->worker_uid_first,
-	    c->worker_uid_last);
+	cbuf_printf(b, "  sandbox: chroot %s, uids %u-%u%s\n", c->chroot_dir,
+	    c->worker_uid_first, c->worker_uid_last, c->no_privdrop ?
+	    " (insecure-no-privdrop)" : "");
+	cbuf_printf(b, "  ");
+	sandbox_text(b, "guard", getpid());
+	cbuf_printf(b, "\n  ");
+	sandbox_text(b, "router", env->router_pid);
+	cbuf_printf(b, "\n");
 	cbuf_printf(b, "  dropped: %llu without a route, %llu malformed, %llu "
 	    "before their peer was ready\n",
 	    (unsigned long long)env->st.drop_no_route,
@@ -248,7 +334,7 @@ status_json_peer(struct cbuf *b, const struct guard_env *env,
 	    "\"rx_bytes\":%llu,\"tx_bytes\":%llu,\"rx_packets\":%llu,"
 	    "\"tx_packets\":%llu,\"drops\":{\"queue_full\":%llu,"
 	    "\"auth_failed\":%llu,\"replay\":%llu,\"spoofed_source\":%llu,"
-	    "\"malformed\":%llu,\"no_key\":%llu}}",
+	    "\"malformed\":%llu,\"no_key\":%llu},\"processes\":[",
 	    (long long)p->connected_since, p->epoch,
 	    (long long)p->epoch_since, (long long)p->epoch_since,
 	    (unsigned long long)w->rx_bytes, (unsigned long long)w->tx_bytes,
@@ -260,6 +346,10 @@ status_json_peer(struct cbuf *b, const struct guard_env *env,
 	    (unsigned long long)w->drop_source,
 	    (unsigned long long)w->drop_malformed,
 	    (unsigned long long)w->drop_nokey);
+	sandbox_json(b, "tcpctl", p->ctl_pid);
+	cbuf_printf(b, ",");
+	sandbox_json(b, "udpdata", p->data_pid);
+	cbuf_printf(b, "]}");
 }
 
 static void
@@ -278,10 +368,15 @@ status_json(struct cbuf *b, const struct guard_env *env)
 	    c->role == ROLE_SERVER ? c->port :
 	    c->peer_port[env->server_index], c->max_peers);
 	json_str(b, c->chroot_dir);
-	cbuf_printf(b, ",\"no_new_privs\":true,\"uids\":[%u,%u]},"
-	    "\"drops\":{\"no_route\":%llu,\"malformed\":%llu,"
-	    "\"not_ready\":%llu},\"peers\":[", c->worker_uid_first,
-	    c->worker_uid_last, (unsigned long long)env->st.drop_no_route,
+	cbuf_printf(b, ",\"uids\":[%u,%u],\"insecure_no_privdrop\":%s,"
+	    "\"guard\":", c->worker_uid_first, c->worker_uid_last,
+	    c->no_privdrop ? "true" : "false");
+	sandbox_json(b, "guard", getpid());
+	cbuf_printf(b, ",\"router\":");
+	sandbox_json(b, "router", env->router_pid);
+	cbuf_printf(b, "},\"drops\":{\"no_route\":%llu,\"malformed\":%llu,"
+	    "\"not_ready\":%llu},\"peers\":[",
+	    (unsigned long long)env->st.drop_no_route,
 	    (unsigned long long)env->st.drop_malformed,
 	    (unsigned long long)env->st.drop_no_queue);
 	for (i = 0; i < env->npeers; i++) {

@@ -146,6 +146,20 @@ queues_setup(struct guard_env *env, size_t npeers)
 
 	env->queue_msgsize = QUEUE_MSGSIZE;
 	need = (unsigned long)c->queue_depth * (QUEUE_MSGSIZE + 64);
+	/*
+	 * Without the privilege drop every queue belongs to one uid: its
+	 * budget must hold them all. Children inherit the raised limit.
+	 */
+	if (c->no_privdrop) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)need * npeers;
+		if (setrlimit(RLIMIT_MSGQUEUE, &rl) == -1 &&
+		    getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY)
+			log_warnx("insecure-no-privdrop: all queues share one "
+			    "uid's RLIMIT_MSGQUEUE, which holds %lu of %zu; "
+			    "lower queue-depth or raise the limit",
+			    (unsigned long)(rl.rlim_cur / need), npeers);
+	}
 	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
 	    && need > rl.rlim_cur) {
 		log_warnx("queue-depth %d needs %lu bytes per queue, more than "
@@ -282,8 +296,12 @@ guard_drop_privileges(const struct guard_env *env)
 		return -1;
 	if (caps_limit(GUARD_CAPS_KEEP) == -1)
 		return -1;
-	log_debug("GUARD keeps %s", caps_fmt(caps_effective(), keep,
-	    sizeof(keep)));
+	log_info("sandbox: router and workers chrooted to %s as uids %u-%u%s, "
+	    "each under its seccomp allowlist; the router keeps "
+	    "cap_net_admin, GUARD %s", env->conf->chroot_dir,
+	    env->conf->worker_uid_first, env->conf->worker_uid_last,
+	    env->conf->no_privdrop ? " (or unchanged: insecure-no-privdrop)" :
+	    "", caps_fmt(caps_effective(), keep, sizeof(keep)));
 	return 0;
 }
 
@@ -941,7 +959,7 @@ static void
 reap_one(struct guard_env *env, pid_t pid, int status)
 {
 	struct peer *p;
-	char how[96], why[160];
+	char how[160], why[192];
 	const char *role;
 	int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 

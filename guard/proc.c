@@ -22,6 +22,16 @@
 
 enum { PROC_FD_EXE = 6, PROC_FD_HIGH = 64 };
 
+/*
+ * Sanitizer builds (make SANITIZE=1, tests only) leave the children
+ * GUARD's stderr, so that a sanitizer report reaches the test's log.
+ */
+#ifdef GUARD_SANITIZE
+#define SANITIZER_STDERR	1
+#else
+#define SANITIZER_STDERR	0
+#endif
+
 static int proc_exe_fd = -1;
 static int proc_null_fd = -1;
 
@@ -59,7 +69,8 @@ child_exec(pid_t parent, const char *role, uint32_t peerid, const int fds[3])
 	 * stderr may be one.
 	 */
 	for (i = 0; i < 3; i++)
-		if (dup2(proc_null_fd, i) == -1)
+		if (!(SANITIZER_STDERR && i == STDERR_FILENO) &&
+		    dup2(proc_null_fd, i) == -1)
 			_exit(127);
 	/* Lift every descriptor above the fixed slots, then place them. */
 	for (i = 0; i < 3; i++)
@@ -231,6 +242,10 @@ proc_status_str(int status, char *buf, size_t len)
 	if (WIFEXITED(status))
 		snprintf(buf, len, "exited with status %d",
 		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		snprintf(buf, len, "killed by signal %d (%s): it made a "
+		    "system call outside its seccomp allowlist",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "killed by signal %d (%s)",
 		    WTERMSIG(status), strsignal(WTERMSIG(status)));

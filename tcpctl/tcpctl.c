@@ -33,6 +33,7 @@
 #include "kdf.h"
 #include "log.h"
 #include "sandbox.h"
+#include "testhook.h"
 #include "tcpctl.h"
 #include "tls.h"
 
@@ -634,6 +635,25 @@ guard_dispatch(struct tcpctl_env *env)
 	}
 }
 
+/*
+ * A test build's stand-in for a taken-over tcpctl (testhook.h): claim an
+ * identity again, which GUARD's permission table allows once.
+ */
+static void
+test_hooks_run(struct tcpctl_env *env)
+{
+	struct imsg_peer_hello hello;
+
+	if (!testhook_fired())
+		return;
+	log_info("test hook: sending PEER_HELLO again");
+	memset(&hello, 0, sizeof(hello));
+	snprintf(hello.identity, sizeof(hello.identity), "someone-else");
+	hello.session = 1;
+	(void)imsg_send(env->guard_sock, IMSG_PEER_HELLO, env->peerid, &hello,
+	    sizeof(hello), -1);
+}
+
 static void
 tcpctl_loop(struct tcpctl_env *env)
 {
@@ -653,8 +673,10 @@ tcpctl_loop(struct tcpctl_env *env)
 			continue;
 		}
 		if (poll(pfd, 3, timeout) == -1) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				test_hooks_run(env);
 				continue;
+			}
 			fatal("poll");
 		}
 		if (pfd[0].revents && !channel_dispatch(env))
@@ -706,7 +728,7 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 	sb.no_privdrop = init->no_privdrop != 0;
 	sb.max_files = TCPCTL_MAX_FILES;
 	sb.deathsig = SIGKILL;
-	if (sandbox_enter(&sb) == -1)
+	if (testhook_install() == -1 || sandbox_enter(&sb) == -1)
 		exit(1);
 
 	if (channel_handshake(&env.ch, init->role, HANDSHAKE_TIMEOUT_MS) ==

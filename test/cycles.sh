@@ -357,7 +357,7 @@ sed -E 's/[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.[0-9.]+)?/ADDR/g; s/[0-9]+/N/g' "$
 	sort | uniq -c | sort -rn | head -25 | sed 's/^/#   /'
 say "# whole test: $((SECONDS - START)) s"
 say
-say "cycles: $PASSED passed, $FAILED failed"
+lib_summary cycles
 if [ "$FAILED" -ne 0 ]; then
 	for f in "$WORK/server.log" "$WORK/tc.err" "$WORK"/alice.log; do
 		[ -f "$f" ] || continue

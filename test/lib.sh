@@ -73,6 +73,31 @@ expect_ge() {
 	if [ "$3" -ge "$2" ]; then ok "$1 ($3)"; else not_ok "$1 (want >= $2, got $3)"; fi
 }
 
+# Log lines no run may show: a sanitizer report (the test suite also runs
+# on a SANITIZE=1 build), or a process ended by its seccomp allowlist. A
+# test that provokes the latter on purpose sets LIB_SIGSYS_EXPECTED=1.
+LIB_SIGSYS_EXPECTED=0
+lib_log_findings() {
+	local pattern='ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|Sanitizer:DEADLYSIGNAL'
+	[ "$LIB_SIGSYS_EXPECTED" = 1 ] ||
+		pattern="$pattern|seccomp: system call|signal 31 "
+	grep -EH "$pattern" "$WORK"/*.log 2>/dev/null | head -20
+}
+
+# lib_summary NAME: the check on every log above, then the last line,
+# "NAME: N passed, M failed".
+lib_summary() {
+	local found
+	found=$(lib_log_findings)
+	if [ -z "$found" ]; then
+		ok "no log shows a sanitizer report or a seccomp kill"
+	else
+		not_ok "a log shows a sanitizer report or a seccomp kill:"
+		say "$found"
+	fi
+	say "$1${LIB_SUFFIX:-}: $PASSED passed, $FAILED failed"
+}
+
 lib_cleanup() {
 	local pid ns i
 	set +e

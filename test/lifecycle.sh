@@ -143,7 +143,9 @@ wait_for "transfer" 100 sh -c "! kill -0 $rx"
 expect_eq "50 MB arrive intact across rotations" \
 	"$(sha256sum <"$WORK/in")" "$(sha256sum <"$WORK/out")"
 after=$(last_epoch alice)
-expect_ge "an epoch per MB or so" 30 $((after - before))
+# rekey-bytes 1M over 50 MB: about 35 epochs; a rotation takes a round
+# trip during which sealing goes on, so a slower build sees fewer.
+expect_ge "an epoch per MB or so" 25 $((after - before))
 
 say "# liveness"
 stop_both
@@ -209,7 +211,7 @@ expect "after saying why the first failed" \
 expect "and traffic flows" n "$NS_A" ping -c 1 -W 2 100.64.0.1
 
 say
-say "lifecycle: $PASSED passed, $FAILED failed"
+lib_summary lifecycle
 if [ "$FAILED" -ne 0 ]; then
 	for f in "$WORK"/server*.log "$WORK"/alice*.log; do
 		say "---- $f"

@@ -9,7 +9,9 @@
 #   - ping v4 and v6: client to server, server to client, client to client
 #   - a 50 MB random file through the tunnel both ways, sha256 compared
 #   - the process model: one router, a tcpctl and a udpdata per peer, the
-#     workers unprivileged, chrooted, with no_new_privs; one queue per peer
+#     workers unprivileged, chrooted, with no_new_privs and their seccomp
+#     filters; the router likewise but with CAP_NET_ADMIN; GUARD with
+#     CAP_KILL alone; one queue per peer
 #   - a client killed with SIGKILL: its server-side processes and queue go,
 #     the other client keeps working, and it gets its addresses back
 #   - a client with a certificate from another CA is refused, with a log
@@ -141,8 +143,26 @@ for role in udpdata tcpctl; do
 			test "$(proc_field "$pid" CapEff)" = 0000000000000000
 		expect "$role $pid is chrooted to the empty directory" \
 			test "$(readlink /proc/"$pid"/root)" = "$WORK/empty"
+		expect_eq "$role $pid runs under its seccomp filter" 2 \
+			"$(proc_field "$pid" Seccomp)"
 	done
 done
+router=$(child_pids "$SERVER_PID" router)
+expect "the router runs as a non-root uid" \
+	test "$(proc_field "$router" Uid)" != 0
+expect_eq "the router keeps CAP_NET_ADMIN alone" 0000000000001000 \
+	"$(proc_field "$router" CapEff)"
+expect_eq "the router has no_new_privs" 1 "$(proc_field "$router" NoNewPrivs)"
+expect_eq "the router runs under its seccomp filter" 2 \
+	"$(proc_field "$router" Seccomp)"
+expect "the router is chrooted to the empty directory" \
+	test "$(readlink /proc/"$router"/root)" = "$WORK/empty"
+# GUARD: CAP_KILL for its workers; in the bounding set only what they
+# need to drop (setgid, setuid, net_bind_service, net_admin, sys_chroot).
+expect_eq "GUARD keeps CAP_KILL alone" 0000000000000020 \
+	"$(proc_field "$SERVER_PID" CapEff)"
+expect_eq "GUARD's bounding set holds what its children need" \
+	00000000000414e0 "$(proc_field "$SERVER_PID" CapBnd)"
 
 say "# guardd as a daemon"
 daemon_flags=(--pool4 100.64.1.0/24 --ca "$WORK/pki/ca.crt"
@@ -279,7 +299,7 @@ for pid in $client_kids; do kill -0 "$pid" 2>/dev/null && left=$((left + 1)); do
 expect_eq "no client process is left" 0 "$left"
 
 say
-say "netns: $PASSED passed, $FAILED failed"
+lib_summary netns
 if [ "$FAILED" -ne 0 ]; then
 	for f in server alice bob mallory wrongname carol; do
 		[ -f "$WORK/$f.log" ] || continue

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "qmsg.h"
 #include "sandbox.h"
+#include "testhook.h"
 #include "udpdata.h"
 
 enum {
@@ -198,60 +199,18 @@ queue_create_hook(void *arg)
 	return queue_create(qa->env, qa->init);
 }
 
-#ifdef GUARD_TEST_HOOKS
-/*
- * Test builds only (make TEST_HOOKS=1): SIGUSR1 makes this worker try a
- * system call outside its allowlist, as a taken-over worker might, to
- * show that the filter ends it and that GUARD copes.
- */
-static volatile sig_atomic_t test_forbidden;
-
-static void
-test_hook_signal(int sig)
-{
-	(void)sig;
-	test_forbidden = 1;
-}
-
-static int
-test_hooks_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = test_hook_signal;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGUSR1, &sa, NULL) == -1) {
-		log_warn("sigaction SIGUSR1");
-		return -1;
-	}
-	return 0;
-}
-
+/* A test build's stand-in for a taken-over worker (testhook.h). */
 static void
 test_hooks_run(void)
 {
 	int fd;
 
-	if (!test_forbidden)
+	if (!testhook_fired())
 		return;
-	test_forbidden = 0;
 	log_info("test hook: opening a TCP socket");
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1)
 		close(fd);
 }
-#else
-static int
-test_hooks_install(void)
-{
-	return 0;
-}
-
-static void
-test_hooks_run(void)
-{
-}
-#endif
 
 static int
 batches_alloc(struct udpdata_env *env)
@@ -753,7 +712,7 @@ udpdata_main(uint32_t peerid, const struct imsg_udpdata_init *init)
 	sb.arg = &qa;
 	qa.env = &env;
 	qa.init = init;
-	if (test_hooks_install() == -1 || sandbox_enter(&sb) == -1)
+	if (testhook_install() == -1 || sandbox_enter(&sb) == -1)
 		return 1;
 
 	udpdata_loop(&env);
