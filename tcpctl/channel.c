@@ -21,7 +21,10 @@
 #include "conf.h"
 #include "tls.h"
 
-enum { CHANNEL_LINGER_MS = 1000 };
+enum {
+	CHANNEL_LINGER_MS = 1000,
+	CHANNEL_SUBJECT_MAX = 128,	/* a failed certificate's subject */
+};
 
 static long
 now_ms(void)
@@ -42,6 +45,41 @@ note_alert(const SSL *ssl, int where, int ret)
 	    (ret & 0xff) != SSL_AD_CLOSE_NOTIFY)
 		snprintf(ch->peer_alert, sizeof(ch->peer_alert), "%s",
 		    SSL_alert_desc_string_long(ret));
+}
+
+/*
+ * The verify result says why the peer's certificate failed, not which
+ * certificate it was: keep the subject of the first one that failed, for
+ * the log line (a server's operator learns whose certificate expired).
+ */
+static int failed_subject_idx = -1;
+
+static void
+free_failed_subject(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	(void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+	OPENSSL_free(ptr);
+}
+
+static int
+note_failed_cert(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	X509 *x = X509_STORE_CTX_get_current_cert(xs);
+	char *subject;
+
+	if (ok || ssl == NULL || x == NULL ||
+	    SSL_get_ex_data(ssl, failed_subject_idx) != NULL)
+		return ok;
+	if ((subject = OPENSSL_malloc(CHANNEL_SUBJECT_MAX)) == NULL)
+		return ok;
+	X509_NAME_oneline(X509_get_subject_name(x), subject,
+	    CHANNEL_SUBJECT_MAX);
+	if (SSL_set_ex_data(ssl, failed_subject_idx, subject) != 1)
+		OPENSSL_free(subject);
+	return ok;
 }
 
 int
@@ -67,6 +105,13 @@ channel_init(struct channel *ch, SSL_CTX *ctx, int fd, int role,
 	}
 	SSL_set_app_data(ch->ssl, ch);
 	SSL_set_info_callback(ch->ssl, note_alert);
+	if (failed_subject_idx == -1 && (failed_subject_idx =
+	    SSL_get_ex_new_index(0, NULL, NULL, NULL, free_failed_subject)) ==
+	    -1) {
+		tls_errors(ch->err, sizeof(ch->err));
+		return -1;
+	}
+	SSL_set_verify(ch->ssl, SSL_get_verify_mode(ch->ssl), note_failed_cert);
 	if (role != ROLE_CLIENT)
 		return 0;
 	/* The client checks the server's name (or address) in its cert. */
@@ -108,6 +153,7 @@ describe_failure(struct channel *ch, const char *what, int sslerr)
 {
 	char detail[192];
 	long vr = SSL_get_verify_result(ch->ssl);
+	const char *subject = SSL_get_ex_data(ch->ssl, failed_subject_idx);
 
 	if (ch->peer_alert[0] != '\0')
 		snprintf(ch->err, sizeof(ch->err), "%s: refused by peer: %s",
@@ -117,8 +163,11 @@ describe_failure(struct channel *ch, const char *what, int sslerr)
 		    "by peer", what);
 	else if (vr != X509_V_OK)
 		snprintf(ch->err, sizeof(ch->err), "%s: certificate "
-		    "verify failed: %s", what,
-		    X509_verify_cert_error_string(vr));
+		    "verify failed: %s%s%s%s", what,
+		    X509_verify_cert_error_string(vr),
+		    subject != NULL ? " (subject " : "",
+		    subject != NULL ? subject : "",
+		    subject != NULL ? ")" : "");
 	else
 		snprintf(ch->err, sizeof(ch->err), "%s: %s", what,
 		    tls_errors(detail, sizeof(detail)));

@@ -167,14 +167,18 @@ peer_address(int fd, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	char host[NI_MAXHOST], serv[NI_MAXSERV], *h = host;
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host),
-	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		snprintf(buf, len, "peer");
-	else
-		snprintf(buf, len, "%.46s port %.5s", host, serv);
+		return;
+	}
+	/* A dual-stack socket shows IPv4 as ::ffff:a.b.c.d; GUARD does not. */
+	if (strncmp(h, "::ffff:", 7) == 0 && strchr(h + 7, ':') == NULL)
+		h += 7;
+	snprintf(buf, len, "%.46s port %.5s", h, serv);
 }
 
 /*
@@ -733,7 +737,7 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 
 	if (channel_handshake(&env.ch, init->role, HANDSHAKE_TIMEOUT_MS) ==
 	    -1) {
-		log_warnx("%s", env.ch.err);
+		log_warnx("%s: %s", env.peer_name, env.ch.err);
 		r = channel_refused(&env.ch) ? TCPCTL_EXIT_REFUSED :
 		    TCPCTL_EXIT_ERROR;
 		channel_close(&env.ch, 0);
