@@ -7,5 +7,6 @@ bash "$here/pki.sh" || rc=1
 bash "$here/certs.sh" || rc=1
 bash "$here/netns.sh" || rc=1
 bash "$here/lifecycle.sh" || rc=1
+bash "$here/dataport.sh" || rc=1
 bash "$here/cycles.sh" || rc=1
 exit $rc

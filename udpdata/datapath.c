@@ -192,6 +192,7 @@ dp_open(struct dp_keys *keys, const struct dp_sources *src, uint8_t *dgram,
 	uint64_t counter;
 	size_t ptlen;
 
+	keys->rx_newest = 0;
 	if (len < DATA_OVERHEAD)
 		return DP_MALFORMED;
 	memcpy(&h, dgram, sizeof(h));
@@ -208,6 +209,7 @@ dp_open(struct dp_keys *keys, const struct dp_sources *src, uint8_t *dgram,
 		return DP_AUTH;
 	if (!replay_accept(&s->replay, counter))
 		return DP_REPLAY;
+	keys->rx_newest = s != &keys->prev && s->replay.top == counter + 1;
 	if (s == &keys->next) {
 		/* The other side sends under the new epoch: switch to it. */
 		if (keys->cur.valid)

@@ -37,6 +37,16 @@ struct keyslot {
 struct dp_keys {
 	struct keyslot prev, cur, next;
 	uint64_t now;			/* seconds, set by the caller's clock */
+	/*
+	 * Set by dp_open: 1 when the datagram just opened authenticated and
+	 * carries the newest counter yet under the current key (or the next
+	 * key it promoted), 0 otherwise. A late arrival (a reordered
+	 * datagram, a copy of one that was lost on the way, a straggler under
+	 * the previous key) is still delivered, but only the newest may move
+	 * the peer's endpoint: so a copy that an eavesdropper sends from
+	 * elsewhere cannot take the peer's traffic there.
+	 */
+	int rx_newest;
 };
 
 enum dp_verdict {

@@ -351,7 +351,12 @@ sockaddr_equal(const struct sockaddr_storage *a, socklen_t alen,
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-/* An authenticated datagram came from addr: follow the peer there. */
+/*
+ * An authenticated datagram came from addr: the peer is alive, and when
+ * the datagram is its newest (or no endpoint is known yet) the peer is
+ * there now. A late one never moves the endpoint: its sender may be
+ * anyone who saw it on the way.
+ */
 static void
 peer_seen(struct udpdata_env *env, const struct sockaddr_storage *addr,
     socklen_t len)
@@ -360,7 +365,8 @@ peer_seen(struct udpdata_env *env, const struct sockaddr_storage *addr,
 
 	env->confirmed = 1;
 	env->last_rx = env->keys.now;
-	if (sockaddr_equal(&env->peer, env->peerlen, addr, len))
+	if (sockaddr_equal(&env->peer, env->peerlen, addr, len) ||
+	    (env->peerlen != 0 && !env->keys.rx_newest))
 		return;
 	memcpy(&env->peer, addr, len);
 	env->peerlen = len;
@@ -376,8 +382,16 @@ rx_one(struct udpdata_env *env, int i)
 	size_t plen;
 	enum dp_verdict v;
 
-	v = dp_open(&env->keys, &env->sources, env->rxbuf[i],
-	    env->rx[i].msg_len, &pkt, &plen);
+	/*
+	 * Longer than any datagram a peer may send: what arrived is a cut
+	 * piece of it, to be counted as the malformed datagram it is rather
+	 * than as whatever its first bytes would make it.
+	 */
+	if (env->rx[i].msg_hdr.msg_flags & MSG_TRUNC)
+		v = DP_MALFORMED;
+	else
+		v = dp_open(&env->keys, &env->sources, env->rxbuf[i],
+		    env->rx[i].msg_len, &pkt, &plen);
 	switch (v) {
 	case DP_PACKET:
 		peer_seen(env, &env->rxaddr[i], env->rx[i].msg_hdr.msg_namelen);

@@ -391,6 +391,62 @@ START_TEST(reordered_datagrams_open)
 }
 END_TEST
 
+/*
+ * Only the newest datagram under the current key is marked newest (only
+ * it may move the peer's endpoint): not a reordered one, not a refused
+ * one.
+ */
+START_TEST(only_the_newest_is_marked)
+{
+	static uint8_t saved[3][256];
+	size_t n[3], len = build_v4(pkt, 100, client_v4, server_v4);
+
+	first_epoch(ciphers[_i]);
+	for (int i = 0; i < 3; i++) {
+		n[i] = seal(&client, DATA_PACKET, pkt, len);
+		memcpy(saved[i], dgram, n[i]);
+	}
+	/* The first promotes next: a fresh window, so the newest. */
+	memcpy(dgram, saved[0], n[0]);
+	ck_assert_int_eq(server_opens(n[0]), DP_PACKET);
+	ck_assert_int_eq(server.rx_newest, 1);
+	memcpy(dgram, saved[2], n[2]);
+	ck_assert_int_eq(server_opens(n[2]), DP_PACKET);
+	ck_assert_int_eq(server.rx_newest, 1);
+	memcpy(dgram, saved[1], n[1]);
+	ck_assert_int_eq(server_opens(n[1]), DP_PACKET);
+	ck_assert_int_eq(server.rx_newest, 0);
+	/* A replay of the newest, and a forged datagram far ahead. */
+	memcpy(dgram, saved[2], n[2]);
+	ck_assert_int_eq(server_opens(n[2]), DP_REPLAY);
+	ck_assert_int_eq(server.rx_newest, 0);
+	n[0] = seal(&client, DATA_PACKET, pkt, len);
+	dgram[DATA_HDR_LEN] ^= 1;
+	ck_assert_int_eq(server_opens(n[0]), DP_AUTH);
+	ck_assert_int_eq(server.rx_newest, 0);
+}
+END_TEST
+
+/* A straggler under the previous key opens but is never the newest. */
+START_TEST(straggler_is_not_newest)
+{
+	static uint8_t straggler[256];
+	size_t sn, n, len = build_v4(pkt, 120, client_v4, server_v4);
+
+	establish(ciphers[_i]);
+	sn = seal(&client, DATA_PACKET, pkt, len);	/* epoch 1, late */
+	memcpy(straggler, dgram, sn);
+	install(&server, server_view(ciphers[_i], 2, KEY_SLOT_NEXT));
+	install(&client, client_view(ciphers[_i], 2, KEY_SLOT_CURRENT));
+	n = seal(&client, DATA_PACKET, pkt, len);
+	ck_assert_int_eq(server_opens(n), DP_PACKET);
+	ck_assert_int_eq(server.rx_newest, 1);
+	memcpy(dgram, straggler, sn);
+	ck_assert_int_eq(server_opens(sn), DP_PACKET);
+	ck_assert_int_eq(server.rx_newest, 0);
+}
+END_TEST
+
 /* ---- What goes on the wire ------------------------------------------------ */
 
 START_TEST(sealed_header_layout)
@@ -1320,6 +1376,7 @@ static Suite *datapath_suite(void)
 	ADD(tc, many_packets_in_order);
 	ADD(tc, padding_after_packet_is_dropped);
 	ADD(tc, reordered_datagrams_open);
+	ADD(tc, only_the_newest_is_marked);
 	ADD(tc, sealed_header_layout);
 	ADD(tc, payload_is_encrypted);
 	suite_add_tcase(s, tc);
@@ -1328,6 +1385,7 @@ static Suite *datapath_suite(void)
 	ADD(tc, next_only_cannot_seal);
 	ADD(tc, first_datagram_promotes_next);
 	ADD(tc, rekey_promotes_next_and_keeps_prev);
+	ADD(tc, straggler_is_not_newest);
 	ADD(tc, failed_auth_does_not_promote);
 	ADD(tc, spoofed_but_authentic_promotes);
 	ADD(tc, new_current_moves_old_to_prev);
