@@ -67,7 +67,8 @@ DEPS := build-essential clang pkg-config libssl-dev openssl libnl-3-dev \
 	libnl-route-3-dev check libsubunit-dev libseccomp-dev iproute2 \
 	iputils-ping netcat-openbsd iperf3 procps jq
 
-.PHONY: all deps check check-unit check-asan check-netns demo fuzz fuzz-build \
+.PHONY: all deps check check-unit check-asan check-netns test-builds demo fuzz \
+	fuzz-build \
 	bench install clean
 
 all: $(PROGS)
@@ -122,14 +123,23 @@ check-asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
 		UNIT_LABEL=unit-asan check-unit
 
+# The builds the integration tests run besides this one: test hooks
+# (sandbox.sh), test hooks that trap instead of kill, and ASan + UBSan.
+test-builds:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/hooks TEST_HOOKS=1 \
+		build/hooks/guardd
+	$(Q)$(MAKE) --no-print-directory BUILD=build/trap TEST_HOOKS=1 \
+		SECCOMP_TRAP=1 build/trap/guardd
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
+		build/asan/guardd build/asan/tunclient build/asan/guardctl \
+		$(UNIT_SRC:test/unit/%.c=build/asan/test/%)
+
 # Integration tests in network namespaces; needs root.
-check-netns: all $(TESTCLIENT) $(ATTACK)
+check-netns: all $(TESTCLIENT) $(ATTACK) test-builds
 	$(Q)bash test/run-netns.sh
 
 # Everything; the last line totals it.
-check: all $(UNIT_BIN) $(TESTCLIENT) $(ATTACK)
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
-		$(UNIT_SRC:test/unit/%.c=build/asan/test/%)
+check: all $(UNIT_BIN) $(TESTCLIENT) $(ATTACK) test-builds
 	$(Q)bash test/check.sh $(UNIT_BIN)
 
 demo: all

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make check: unit tests (plain, then under ASan+UBSan), then the tests in
-# network namespaces. The last line totals every check that ran.
+# network namespaces (plain, then under ASan+UBSan). The last line totals
+# every check that ran.
 # usage: check.sh UNIT_BINARY...  (the ASan builds are the same names
 # under build/asan/test/)
 set -u
@@ -15,6 +16,7 @@ bash "$here/run-unit.sh" unit "$@" | tee -a "$log"
 ASAN_OPTIONS=detect_leaks=1 bash "$here/run-unit.sh" unit-asan "${asan[@]}" |
 	tee -a "$log"
 bash "$here/run-netns.sh" 2>&1 | tee -a "$log"
+bash "$here/run-netns.sh" asan 2>&1 | tee -a "$log"
 
 passed=0
 failed=0

@@ -279,7 +279,7 @@ expect_not "no process died" grep -Eq "exited with status|killed by signal" "$WO
 say "# $(( $(date +%s) - started )) s"
 
 say
-say "dataport: $PASSED passed, $FAILED failed"
+lib_summary dataport
 if [ "$FAILED" -ne 0 ]; then
 	for f in server alice bob attack; do
 		[ -f "$WORK/$f.log" ] || continue

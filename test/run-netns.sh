@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # Guard's tests that need root and network namespaces, one after another.
+# usage: run-netns.sh [asan]
+#   asan: the same tests against the AddressSanitizer + UBSan build in
+#   build/asan (their summary lines end in -asan). pki.sh, which runs no
+#   Guard binary, and sandbox.sh, which runs the test-hook builds, are
+#   left out of that round.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
 rc=0
-bash "$here/pki.sh" || rc=1
-bash "$here/certs.sh" || rc=1
-bash "$here/netns.sh" || rc=1
-bash "$here/lifecycle.sh" || rc=1
-bash "$here/dataport.sh" || rc=1
-bash "$here/cycles.sh" || rc=1
+if [ "${1:-}" = asan ]; then
+	export GUARDD=$top/build/asan/guardd TUNCLIENT=$top/build/asan/tunclient
+	export GUARDCTL=$top/build/asan/guardctl LIB_SUFFIX=-asan
+	tests="certs netns lifecycle dataport cycles"
+else
+	tests="pki certs sandbox netns lifecycle dataport cycles"
+fi
+for t in $tests; do
+	bash "$here/$t.sh" || rc=1
+done
 exit $rc
