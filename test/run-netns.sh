@@ -4,6 +4,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
 bash "$here/pki.sh" || rc=1
+bash "$here/config.sh" || rc=1
 bash "$here/netns.sh" || rc=1
 bash "$here/lifecycle.sh" || rc=1
 bash "$here/cycles.sh" || rc=1
