@@ -5,6 +5,7 @@
 #   make demo       a server and two clients in network namespaces
 #   make check      every test: unit tests (plain and under ASan+UBSan),
 #                   then the network-namespace integration tests (root)
+#   make check-valgrind  the unit tests under valgrind's memcheck
 #   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
 #   make bench      throughput and latency through the tunnel (root)
 
@@ -65,11 +66,10 @@ FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.c=build/fuzz/%)
 # Debian packages that building, the demo and the tests need.
 DEPS := build-essential clang pkg-config libssl-dev openssl libnl-3-dev \
 	libnl-route-3-dev check libsubunit-dev libseccomp-dev iproute2 \
-	iputils-ping netcat-openbsd iperf3 procps jq
+	iputils-ping netcat-openbsd iperf3 procps jq valgrind
 
-.PHONY: all deps check check-unit check-asan check-netns test-builds demo fuzz \
-	fuzz-build \
-	bench install clean
+.PHONY: all deps check check-unit check-asan check-valgrind check-netns \
+	test-builds demo fuzz fuzz-build bench install clean
 
 all: $(PROGS)
 	$(Q)ln -sf $(BUILD)/guardd guardd
@@ -133,6 +133,11 @@ test-builds:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
 		build/asan/guardd build/asan/tunclient build/asan/guardctl \
 		$(UNIT_SRC:test/unit/%.c=build/asan/test/%)
+
+# The same unit tests under valgrind's memcheck: a memory error or a
+# definite or indirect leak fails them.
+check-valgrind: $(UNIT_BIN)
+	$(Q)bash test/run-valgrind.sh $(UNIT_BIN)
 
 # Integration tests in network namespaces; needs root.
 check-netns: all $(TESTCLIENT) $(ATTACK) test-builds

@@ -62,7 +62,10 @@ enum {
 	HOSTNAME_MAX = 253,
 	LABEL_MAX = 63,
 	QUOTE_MAX = 64,			/* bytes of bad input quoted back */
+	SUGGEST_MAX_DIST = 2,		/* "did you mean": at most 2 typos */
+	SUGGEST_MAX_LEN = 32,		/* longer words are not compared */
 	WHY_MAX = 256,
+	PLACE_MAX = PATH_MAX + 16,	/* "FILE:LINE: " */
 	OPT_LONG_BASE = 256,		/* getopt values of long-only flags */
 };
 
@@ -871,6 +874,9 @@ static const struct conf_key keys[] = {
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
+_Static_assert(NKEYS <= CONF_MAX_KEYS,
+    "struct guard_conf's key_line[] needs room for every key");
+
 static int
 key_cmp(const void *name, const void *entry)
 {
@@ -951,6 +957,23 @@ fail_role(struct parse_ctx *ctx, const struct conf_key *k)
 	return -1;
 }
 
+/*
+ * Remember the line a value was set on (0 for a flag), so that conf_check
+ * can point at it; list keys per entry, which the setter just appended.
+ */
+static void
+note_line(struct parse_ctx *ctx, const struct conf_key *k)
+{
+	struct guard_conf *c = ctx->c;
+	unsigned int line = ctx->file != NULL ? ctx->line : 0;
+
+	c->key_line[k - keys] = line;
+	if (k->set == set_listen && c->nlisten > 0)
+		c->listen_line[c->nlisten - 1] = line;
+	else if (k->set == set_push_route && c->npush_route > 0)
+		c->push_route_line[c->npush_route - 1] = line;
+}
+
 static int
 apply_key(struct parse_ctx *ctx, const struct conf_key *k, const char *val)
 {
@@ -981,6 +1004,7 @@ apply_key(struct parse_ctx *ctx, const struct conf_key *k, const char *val)
 	why[0] = '\0';
 	if (k->set(ctx->c, val, why, sizeof(why)) == -1)
 		return fail(ctx, k, "%s", why);
+	note_line(ctx, k);
 	return 0;
 }
 
@@ -1042,11 +1066,77 @@ split_words(char *s, char *words[3], int *nwords, const char **why)
 	}
 }
 
+/* Edit distance (insertions, deletions, changes) of two short words. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[SUGGEST_MAX_LEN + 1];
+
+	if (la > SUGGEST_MAX_LEN || lb > SUGGEST_MAX_LEN)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag +
+			    (a[i - 1] == b[j - 1] ? 0 : 1);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * The file key of this role closest to an unknown word, when it is near
+ * enough to be a typing mistake ("pool" -> "pool4"), else NULL.
+ */
+static const char *
+suggest_key(int role, const char *word)
+{
+	const char *best = NULL;
+	size_t best_dist = SUGGEST_MAX_DIST + 1, len = strlen(word);
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t d;
+
+		if (!(keys[i].roles & role) || (keys[i].flags & KEY_CMDLINE))
+			continue;
+		d = edit_distance(word, keys[i].name);
+		if (d < best_dist && d < len) {
+			best = keys[i].name;
+			best_dist = d;
+		}
+	}
+	return best;
+}
+
+static int
+fail_unknown(struct parse_ctx *ctx, const char *word)
+{
+	const char *near = suggest_key(ctx->c->role, word);
+	char q[QUOTE_MAX];
+
+	if (near != NULL)
+		return fail(ctx, NULL, "unknown key '%s' (did you mean '%s'?)",
+		    str_quote(word, q, sizeof(q)), near);
+	return fail(ctx, NULL, "unknown key '%s'; %s --help lists the keys",
+	    str_quote(word, q, sizeof(q)), role_program(ctx->c->role));
+}
+
 /* One line of len bytes, without its newline. */
 static int
 parse_line(struct parse_ctx *ctx, const char *line, size_t len)
 {
-	char buf[CONF_MAX_LINE + 1], q[QUOTE_MAX];
+	char buf[CONF_MAX_LINE + 1];
 	char *words[3];
 	const char *why = NULL;
 	const struct conf_key *k;
@@ -1072,8 +1162,7 @@ parse_line(struct parse_ctx *ctx, const char *line, size_t len)
 	if (n == 0)
 		return 0;
 	if ((k = find_key(words[0])) == NULL)
-		return fail(ctx, NULL, "unknown key '%s'",
-		    str_quote(words[0], q, sizeof(q)));
+		return fail_unknown(ctx, words[0]);
 	if (n > 2)
 		return fail(ctx, k, k->has_arg == no_argument ?
 		    "takes no value" :
@@ -1109,6 +1198,7 @@ conf_parse_text(struct guard_conf *c, const char *name, const char *text,
 	ctx.file = name;
 	ctx.err = err;
 	ctx.errlen = errlen;
+	snprintf(c->origin_file, sizeof(c->origin_file), "%s", name);
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
@@ -1270,6 +1360,49 @@ conf_defaults(struct guard_conf *c, int role)
 	c->max_peers = role == ROLE_SERVER ? GUARD_DEFAULT_MAX_PEERS : 1;
 }
 
+/* The line of the config file key was set on; 0 for a flag or default. */
+static unsigned int
+line_of(const struct guard_conf *c, const char *key)
+{
+	const struct conf_key *k = find_key(key);
+
+	return k != NULL ? c->key_line[k - keys] : 0;
+}
+
+/* "FILE:LINE: " for a line of the config file, "" for line 0. */
+static const char *
+place(const struct guard_conf *c, unsigned int line, char *buf, size_t len)
+{
+	if (line == 0 || c == NULL || c->origin_file[0] == '\0')
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%s:%u: ", c->origin_file, line);
+	return buf;
+}
+
+/*
+ * The place of whichever of two keys came later in the file: the one
+ * that completed a conflict between them.
+ */
+static const char *
+at_later(const struct guard_conf *c, const char *a, const char *b, char *buf,
+    size_t len)
+{
+	unsigned int la = line_of(c, a), lb = line_of(c, b);
+
+	return place(c, la > lb ? la : lb, buf, len);
+}
+
+const char *
+conf_where(const struct guard_conf *c, const char *key, char *buf,
+    size_t len)
+{
+	if (buf == NULL || len == 0)
+		return buf;
+	return place(c, c != NULL && key != NULL ? line_of(c, key) : 0, buf,
+	    len);
+}
+
 static int
 check_required(const struct guard_conf *c, char *err, size_t errlen)
 {
@@ -1317,6 +1450,7 @@ static int
 check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 {
 	unsigned long long uids, need;
+	char at[PLACE_MAX];
 
 	if (c->nlisten < 0 || c->nlisten > CONF_MAX_LISTEN ||
 	    c->npush_route < 0 || c->npush_route > CTL_MAX_ROUTES ||
@@ -1348,10 +1482,11 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (c->dead_peer_seconds < 3 * c->keepalive_seconds) {
-		seterr(err, errlen, "dead-peer-seconds %d is less than 3 x "
+		seterr(err, errlen, "%sdead-peer-seconds %d is less than 3 x "
 		    "keepalive-seconds %d: a peer would be declared dead after "
 		    "two lost keepalives; raise dead-peer-seconds",
-		    c->dead_peer_seconds, c->keepalive_seconds);
+		    at_later(c, "dead-peer-seconds", "keepalive-seconds", at,
+		    sizeof(at)), c->dead_peer_seconds, c->keepalive_seconds);
 		return -1;
 	}
 	if (c->queue_depth < QUEUE_DEPTH_MIN ||
@@ -1377,10 +1512,11 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 	uids = (unsigned long long)c->worker_uid_last - c->worker_uid_first + 1;
 	need = 2ull * (unsigned long long)c->max_peers + 1;
 	if (uids < need) {
-		seterr(err, errlen, "worker-uids %u-%u holds %llu uids but "
+		seterr(err, errlen, "%sworker-uids %u-%u holds %llu uids but "
 		    "max-peers %d needs %llu (the router's, then 2 per peer): "
-		    "widen worker-uids "
-		    "or lower max-peers", (unsigned int)c->worker_uid_first,
+		    "widen worker-uids or lower max-peers", at_later(c,
+		    "worker-uids", "max-peers", at, sizeof(at)),
+		    (unsigned int)c->worker_uid_first,
 		    (unsigned int)c->worker_uid_last, uids, c->max_peers,
 		    need);
 		return -1;
@@ -1403,6 +1539,55 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Ranges no pool may touch and no pushed route may lie in: the routing
+ * helper refuses addresses and routes there (guard/router.c has the same
+ * list), so start-up, or every client's configuration, would fail later.
+ */
+static const struct special_range {
+	struct prefix range;
+	const char *name;
+} special_ranges[] = {
+	{ { .family = AF_INET, .plen = 8 }, "the unspecified range 0.0.0.0/8" },
+	{ { .family = AF_INET, .plen = 8, .addr = { 127 } },
+	    "the loopback range 127.0.0.0/8" },
+	{ { .family = AF_INET, .plen = 16, .addr = { 169, 254 } },
+	    "the link-local range 169.254.0.0/16" },
+	{ { .family = AF_INET, .plen = 4, .addr = { 224 } },
+	    "the multicast range 224.0.0.0/4" },
+	{ { .family = AF_INET, .plen = 32, .addr = { 255, 255, 255, 255 } },
+	    "the broadcast address 255.255.255.255" },
+	{ { .family = AF_INET6, .plen = 128 }, "the unspecified address ::/128" },
+	{ { .family = AF_INET6, .plen = 128, .addr = { [15] = 1 } },
+	    "the loopback address ::1/128" },
+	{ { .family = AF_INET6, .plen = 10, .addr = { 0xfe, 0x80 } },
+	    "the link-local range fe80::/10" },
+	{ { .family = AF_INET6, .plen = 8, .addr = { 0xff } },
+	    "the multicast range ff00::/8" },
+};
+
+/*
+ * The special range p overlaps (inside = 0: any shared address; a pool
+ * may not have one) or lies inside (inside = 1: a route to 0.0.0.0/1 is
+ * fine, one to 224.0.0.0/8 is not), or NULL.
+ */
+static const char *
+special_range(const struct prefix *p, int inside)
+{
+	for (size_t i = 0; i < sizeof(special_ranges) /
+	    sizeof(special_ranges[0]); i++) {
+		const struct prefix *r = &special_ranges[i].range;
+
+		if (r->family != p->family)
+			continue;
+		if (inside ? p->plen >= r->plen &&
+		    prefix_contains(r, p->family, p->addr) :
+		    prefix_overlaps(r, p))
+			return special_ranges[i].name;
+	}
+	return NULL;
+}
+
 static int
 check_pools(const struct guard_conf *c, char *err, size_t errlen)
 {
@@ -1410,37 +1595,120 @@ check_pools(const struct guard_conf *c, char *err, size_t errlen)
 		const char *key;
 		const struct prefix *p;
 		int family, minplen, maxplen;
+		const char *example;
 	} pools[] = {
-		{ "pool4", &c->pool4, AF_INET, POOL4_MIN_PLEN, POOL4_MAX_PLEN },
+		{ "pool4", &c->pool4, AF_INET, POOL4_MIN_PLEN, POOL4_MAX_PLEN,
+		    "100.64.0.0/10 or a private range" },
 		{ "pool6", &c->pool6, AF_INET6, POOL6_MIN_PLEN,
-		    POOL6_MAX_PLEN },
+		    POOL6_MAX_PLEN, "fd00::/8" },
 	};
-	char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN], at[PLACE_MAX];
+	const char *special;
 
 	if (c->role != ROLE_SERVER)
 		return 0;
 	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
 		const struct prefix *p = pools[i].p;
+		unsigned int line = line_of(c, pools[i].key);
+
 		if (p->family == 0)
 			continue;
 		if (p->family != pools[i].family ||
 		    p->plen < pools[i].minplen || p->plen > pools[i].maxplen) {
-			seterr(err, errlen, "%s %s: needs an IPv%d prefix of "
-			    "/%d../%d", pools[i].key,
-			    prefix_fmt(p, a, sizeof(a)),
+			seterr(err, errlen, "%s%s %s: needs an IPv%d prefix of "
+			    "/%d../%d", place(c, line, at, sizeof(at)),
+			    pools[i].key, prefix_fmt(p, a, sizeof(a)),
 			    pools[i].family == AF_INET ? 4 : 6,
 			    pools[i].minplen, pools[i].maxplen);
 			return -1;
 		}
+		if ((special = special_range(p, 0)) != NULL) {
+			seterr(err, errlen, "%s%s %s overlaps %s: tunnel "
+			    "addresses cannot come from there; take the pool "
+			    "from %s", place(c, line, at, sizeof(at)),
+			    pools[i].key, prefix_fmt(p, a, sizeof(a)), special,
+			    pools[i].example);
+			return -1;
+		}
 		for (int r = 0; r < c->npush_route; r++) {
+			unsigned int rline = c->push_route_line[r];
+
 			if (!prefix_overlaps(p, &c->push_route[r]))
 				continue;
-			seterr(err, errlen, "push-route %s overlaps %s %s: the "
-			    "tunnel's own addresses need no pushed route; "
+			seterr(err, errlen, "%spush-route %s overlaps %s %s: "
+			    "the tunnel's own addresses need no pushed route; "
 			    "remove that push-route or move %s",
+			    place(c, rline != 0 ? rline : line, at, sizeof(at)),
 			    prefix_fmt(&c->push_route[r], a, sizeof(a)),
 			    pools[i].key, prefix_fmt(p, b, sizeof(b)),
 			    pools[i].key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Routes a client would refuse: a default route makes it refuse the whole
+ * configuration, a route into a special range is not installed.
+ */
+static int
+check_push_routes(const struct guard_conf *c, char *err, size_t errlen)
+{
+	char a[PREFIX_STRLEN], at[PLACE_MAX];
+	const char *special;
+
+	if (c->role != ROLE_SERVER)
+		return 0;
+	for (int r = 0; r < c->npush_route; r++) {
+		const struct prefix *p = &c->push_route[r];
+
+		place(c, c->push_route_line[r], at, sizeof(at));
+		if (p->plen == 0) {
+			seterr(err, errlen, "%spush-route %s is a default "
+			    "route: clients refuse a configuration with one "
+			    "(sending all traffic through the tunnel is not "
+			    "supported); remove it", at,
+			    prefix_fmt(p, a, sizeof(a)));
+			return -1;
+		}
+		if ((special = special_range(p, 1)) != NULL) {
+			seterr(err, errlen, "%spush-route %s lies in %s, "
+			    "which clients never route into the tunnel; "
+			    "remove it", at, prefix_fmt(p, a, sizeof(a)),
+			    special);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A listen address inside a pool is reachable only through the tunnel. */
+static int
+check_listen(const struct guard_conf *c, char *err, size_t errlen)
+{
+	const struct {
+		const char *key;
+		const struct prefix *p;
+	} pools[] = { { "pool4", &c->pool4 }, { "pool6", &c->pool6 } };
+	char a[PREFIX_STRLEN], at[PLACE_MAX];
+	struct prefix l;
+
+	if (c->role != ROLE_SERVER)
+		return 0;
+	for (int i = 0; i < c->nlisten; i++) {
+		if (addr_parse(c->listen[i], &l) == -1)
+			continue;	/* set_listen took only addresses */
+		for (size_t j = 0; j < sizeof(pools) / sizeof(pools[0]); j++) {
+			if (pools[j].p->family == 0 ||
+			    !prefix_contains(pools[j].p, l.family, l.addr))
+				continue;
+			seterr(err, errlen, "%slisten %s lies inside %s %s: "
+			    "clients could reach it only through the tunnel; "
+			    "listen on an address of the network under it",
+			    place(c, c->listen_line[i], at, sizeof(at)),
+			    c->listen[i], pools[j].key,
+			    prefix_fmt(pools[j].p, a, sizeof(a)));
 			return -1;
 		}
 	}
@@ -1456,7 +1724,9 @@ conf_check(const struct guard_conf *c, char *err, size_t errlen)
 	}
 	if (check_required(c, err, errlen) == -1 ||
 	    check_ranges(c, err, errlen) == -1 ||
-	    check_pools(c, err, errlen) == -1)
+	    check_push_routes(c, err, errlen) == -1 ||
+	    check_pools(c, err, errlen) == -1 ||
+	    check_listen(c, err, errlen) == -1)
 		return -1;
 	return 0;
 }

@@ -27,6 +27,7 @@ enum {
 	CONF_ERR_MAX = 512,
 	CONF_MAX_LINE = 1024,
 	CONF_MAX_FILE = 1 << 20,	/* a config file larger is refused */
+	CONF_MAX_KEYS = 64,		/* room for keys in the key table */
 };
 
 struct guard_conf {
@@ -72,6 +73,17 @@ struct guard_conf {
 	uint16_t peer_port[CONF_MAX_SERVERS];
 	int npeer_host;
 	char server_name[CONF_HOST_MAX];	/* empty: each peer's host */
+
+	/*
+	 * Where values came from, so that a check across keys can name
+	 * FILE:LINE: the file parsed last, and the line of it each key (by
+	 * its place in the key table) and each entry of a list was set on.
+	 * Line 0: a flag or the default.
+	 */
+	char origin_file[PATH_MAX];
+	unsigned int key_line[CONF_MAX_KEYS];
+	unsigned int listen_line[CONF_MAX_LISTEN];
+	unsigned int push_route_line[CTL_MAX_ROUTES];
 };
 
 /* Defaults for role into c. */
@@ -102,11 +114,22 @@ int conf_parse_file(struct guard_conf *c, const char *path, char *err,
 /*
  * Cross-field checks once everything is read: required keys present for
  * the role (server: ca, cert, key and at least one pool; client: peer, ca,
- * cert, key), pools that do not overlap each other or a pushed route, MTU
- * range, worker uid range large enough for 2 x max-peers, and so on.
- * 0 or -1 with a reason.
+ * cert, key), pools outside the loopback, link-local, multicast and
+ * unspecified ranges and not overlapping a pushed route, pushed routes
+ * that clients can install (no default route, none into those ranges),
+ * listen addresses outside the pools, MTU range, worker uid range large
+ * enough for 2 x max-peers, and so on. 0 or -1 with a reason, which
+ * starts with "FILE:LINE: " when a value at fault came from a file.
  */
 int conf_check(const struct guard_conf *c, char *err, size_t errlen);
+
+/*
+ * "FILE:LINE: " when the value of key came from that line of a config
+ * file, else "" (a flag or the default), in buf; returns buf. For
+ * messages about a value that only a later check finds wrong.
+ */
+const char *conf_where(const struct guard_conf *c, const char *key,
+    char *buf, size_t len);
 
 /* Usage text for role to fp. */
 void conf_usage(int role, void *fp);

@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "control.h"
 #include "guard.h"
+#include "hostnet.h"
 #include "log.h"
 #include "server.h"
 #include "tls.h"
@@ -383,6 +384,11 @@ guardd_main(int argc, char **argv)
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "guardd: must be started as root\n");
+		return 1;
+	}
+	/* Pools against the host's own networks, before anything changes. */
+	if (hostnet_check_pools(&conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "guardd: %s\n", err);
 		return 1;
 	}
 	log_init(conf.foreground, conf.verbose, "guardd");

@@ -1,8 +1,13 @@
 /*
  * Guard TLS. See tls.h.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -108,12 +113,86 @@ fail:
 	return NULL;
 }
 
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
+/*
+ * A private key must be its owner's alone, as ssh insists for its keys:
+ * anyone else who can read it can impersonate this end, anyone who can
+ * write it can swap it. The owner must be root or whoever runs Guard.
+ */
+static int
+key_private(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if ((st->st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(err, errlen, "key %s: mode %04o lets group or others "
+		    "at the private key; make it its owner's alone: chmod 600 "
+		    "%s", path, (unsigned int)(st->st_mode & 07777), path);
+		return -1;
+	}
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		snprintf(err, errlen, "key %s: owned by uid %u, neither root "
+		    "nor the user running Guard (uid %u): chown it", path,
+		    (unsigned int)st->st_uid, (unsigned int)geteuid());
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open a file the TLS library will read, so that a mistake is named
+ * plainly ("ca /etc/guard/ca.crt: cannot open: Permission denied") rather
+ * than through a stack of library errors. what is the config key.
+ */
+static int
+file_check(const char *what, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	/* O_NONBLOCK: a FIFO in the path must not hang start-up. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		snprintf(err, errlen, "%s %s: cannot open: %s", what, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s %s: cannot stat: %s", what, path,
+		    strerror(errno));
+		rc = -1;
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: %s, not a PEM file", what, path,
+		    file_kind(st.st_mode));
+		rc = -1;
+	} else if (strcmp(what, "key") == 0)
+		rc = key_private(path, &st, err, errlen);
+	close(fd);
+	return rc;
+}
+
 int
 tls_files_check(int role, const char *ca, const char *cert, const char *key,
     const char *crl, char *err, size_t errlen)
 {
 	SSL_CTX *ctx;
 
+	if (file_check("ca", ca, err, errlen) == -1 ||
+	    file_check("cert", cert, err, errlen) == -1 ||
+	    file_check("key", key, err, errlen) == -1 ||
+	    (crl[0] != '\0' && file_check("crl", crl, err, errlen) == -1))
+		return -1;
 	if ((ctx = tls_ctx_new(role, ca, cert, key, crl, err, errlen)) == NULL)
 		return -1;
 	SSL_CTX_free(ctx);

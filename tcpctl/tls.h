@@ -25,7 +25,10 @@ SSL_CTX *tls_ctx_new(int role, const char *ca, const char *cert,
 /*
  * Load the files as tls_ctx_new would, and let them go again: start-up
  * checks them this way so that a mistake shows before anything changes.
- * 0 or -1 with the reason in err.
+ * First each must open as a regular file (the error names the key, the
+ * path and the errno text), and the private key must be its owner's
+ * alone: no permission bits for group or others, owned by root or the
+ * effective uid. 0 or -1 with the reason in err.
  */
 int tls_files_check(int role, const char *ca, const char *cert,
     const char *key, const char *crl, char *err, size_t errlen);

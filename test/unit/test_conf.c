@@ -362,6 +362,43 @@ START_TEST(file_unknown_key)
 }
 END_TEST
 
+START_TEST(file_unknown_key_suggests)
+{
+	expect_error(ROLE_SERVER, "pool 100.64.0.0/24\n",
+	    "guard.conf:1: unknown key 'pool' (did you mean 'pool4'?)");
+	expect_error(ROLE_SERVER, "mtux 1400\n",
+	    "guard.conf:1: unknown key 'mtux' (did you mean 'mtu'?)");
+	expect_error(ROLE_SERVER, "prot 4000\n",
+	    "guard.conf:1: unknown key 'prot' (did you mean 'port'?)");
+	expect_error(ROLE_SERVER, "dead-peer-second 60\n",
+	    "guard.conf:1: unknown key 'dead-peer-second' (did you mean "
+	    "'dead-peer-seconds'?)");
+	expect_error(ROLE_CLIENT, "peers vpn.example.org\n",
+	    "guard.conf:1: unknown key 'peers' (did you mean 'peer'?)");
+	/* Only keys of this role, and only file keys. */
+	expect_error(ROLE_CLIENT, "pool 100.64.0.0/24\n",
+	    "guard.conf:1: unknown key 'pool'; tunclient --help lists");
+	expect_error(ROLE_SERVER, "confi x\n",
+	    "guard.conf:1: unknown key 'confi'; guardd --help lists");
+	/* Nothing near: no guess. */
+	expect_error(ROLE_SERVER, "xyzzy 1\n",
+	    "guard.conf:1: unknown key 'xyzzy'; guardd --help lists the keys");
+	expect_error(ROLE_SERVER, "ab 1\n", "guard.conf:1: unknown key 'ab';");
+}
+END_TEST
+
+START_TEST(file_unknown_key_long_word)
+{
+	char text[CONF_MAX_LINE + 2];
+
+	memset(text, 'k', 200);
+	memcpy(text + 200, " 1\n", 4);
+	ck_assert_int_eq(parse(ROLE_SERVER, text), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown key 'kkk"));
+	ck_assert_ptr_null(strstr(err, "did you mean"));
+}
+END_TEST
+
 START_TEST(file_key_case_matters)
 {
 	expect_error(ROLE_SERVER, "Port 4000\n",
@@ -1005,8 +1042,9 @@ END_TEST
 
 START_TEST(check_routes_of_other_family_ok)
 {
+	/* ::/1 would cover 100.64.0.0/24 were families not compared. */
 	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
-	    "pool4 100.64.0.0/24\npush-route ::/0\n"
+	    "pool4 100.64.0.0/24\npush-route ::/1\n"
 	    "push-route 100.64.1.0/24\n"), 0);
 	ck_assert_int_eq(check_conf(), 0);
 }
@@ -1106,6 +1144,191 @@ START_TEST(check_hand_built_values)
 	ck_assert_int_eq(check_conf(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "chroot"));
 	ck_assert_int_eq(conf_check(NULL, err, sizeof(err)), -1);
+}
+END_TEST
+
+/* check_conf() must fail with an error that starts with want. */
+static void
+expect_check_error(const char *want)
+{
+	ck_assert_msg(check_conf() == -1, "accepted; wanted '%s'", want);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+	    "error '%s' does not start with '%s'", err, want);
+}
+
+/* SERVER_BASE takes lines 1-3, so the line under test is line 4. */
+static void
+expect_pool_refused(const char *key, const char *pool, const char *range)
+{
+	char text[256], want[256];
+
+	snprintf(text, sizeof(text), SERVER_BASE "%s %s\n", key, pool);
+	ck_assert_msg(parse(ROLE_SERVER, text) == 0, "%s", err);
+	snprintf(want, sizeof(want), "guard.conf:4: %s %s overlaps %s: ",
+	    key, pool, range);
+	expect_check_error(want);
+}
+
+START_TEST(check_pool_special_ranges)
+{
+	expect_pool_refused("pool4", "127.0.0.0/24",
+	    "the loopback range 127.0.0.0/8");
+	expect_pool_refused("pool4", "0.0.0.0/16",
+	    "the unspecified range 0.0.0.0/8");
+	expect_pool_refused("pool4", "169.254.0.0/16",
+	    "the link-local range 169.254.0.0/16");
+	expect_pool_refused("pool4", "224.0.0.0/24",
+	    "the multicast range 224.0.0.0/4");
+	expect_pool_refused("pool4", "239.255.255.0/24",
+	    "the multicast range 224.0.0.0/4");
+	expect_pool_refused("pool4", "255.255.0.0/16",
+	    "the broadcast address 255.255.255.255");
+	expect_pool_refused("pool6", "fe80::/64",
+	    "the link-local range fe80::/10");
+	/* A pool that holds a special range is refused too. */
+	expect_pool_refused("pool6", "fe00::/8",
+	    "the link-local range fe80::/10");
+	expect_pool_refused("pool6", "ff02::/64",
+	    "the multicast range ff00::/8");
+	expect_pool_refused("pool6", "::/64",
+	    "the unspecified address ::/128");
+	ck_assert_ptr_nonnull(strstr(err, "take the pool from fd00::/8"));
+}
+END_TEST
+
+START_TEST(check_pool_ordinary_ranges_ok)
+{
+	static const char *const good[] = {
+		"pool4 100.64.0.0/24", "pool4 198.18.0.0/16",
+		"pool4 1.0.0.0/16", "pool4 223.255.255.0/24",
+		"pool4 126.255.255.0/24", "pool4 128.0.0.0/16",
+		"pool6 fd00:6400::/64", "pool6 2001:db8::/64",
+		"pool6 fec0::/10", "pool6 fe00::/9", "pool6 ::2:0/120",
+	};
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), SERVER_BASE "%s\n", good[i]);
+		ck_assert_msg(parse(ROLE_SERVER, text) == 0, "%s", err);
+		ck_assert_msg(check_conf() == 0, "%s: %s", good[i], err);
+	}
+}
+END_TEST
+
+START_TEST(check_push_route_default_refused)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool6 fd00::/64\npush-route 0.0.0.0/0\n"), 0);
+	expect_check_error("guard.conf:5: push-route 0.0.0.0/0 is a default "
+	    "route: clients refuse a configuration with one");
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\npush-route 198.19.0.0/16\n"
+	    "push-route ::/0\n"), 0);
+	expect_check_error("guard.conf:6: push-route ::/0 is a default route");
+	/* Said as such even though it also overlaps the pool. */
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\npush-route 0.0.0.0/0\n"), 0);
+	expect_check_error("guard.conf:5: push-route 0.0.0.0/0 is a default");
+}
+END_TEST
+
+START_TEST(check_push_route_special_refused)
+{
+	static const struct {
+		const char *route, *range;
+	} bad[] = {
+		{ "224.0.0.0/4", "the multicast range 224.0.0.0/4" },
+		{ "239.1.0.0/16", "the multicast range 224.0.0.0/4" },
+		{ "127.0.0.0/8", "the loopback range 127.0.0.0/8" },
+		{ "169.254.0.0/16", "the link-local range 169.254.0.0/16" },
+		{ "0.0.0.0/8", "the unspecified range 0.0.0.0/8" },
+		{ "255.255.255.255/32", "the broadcast address 255.255.255.255" },
+		{ "fe80::/64", "the link-local range fe80::/10" },
+		{ "ff00::/8", "the multicast range ff00::/8" },
+		{ "::1/128", "the loopback address ::1/128" },
+	};
+	char text[256], want[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), SERVER_BASE "pool6 fd00::/64\n"
+		    "push-route %s\n", bad[i].route);
+		ck_assert_msg(parse(ROLE_SERVER, text) == 0, "%s", err);
+		snprintf(want, sizeof(want), "guard.conf:5: push-route %s "
+		    "lies in %s, which clients never route", bad[i].route,
+		    bad[i].range);
+		expect_check_error(want);
+	}
+}
+END_TEST
+
+/* Routes that only contain a special range are the client's to narrow. */
+START_TEST(check_push_route_wide_routes_ok)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool6 fd00::/64\npush-route 0.0.0.0/1\npush-route 128.0.0.0/1\n"
+	    "push-route 2000::/3\npush-route 198.18.0.0/15\n"), 0);
+	ck_assert_msg(check_conf() == 0, "%s", err);
+}
+END_TEST
+
+START_TEST(check_listen_inside_pool)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\nlisten 198.18.0.1\nlisten 100.64.0.1\n"),
+	    0);
+	expect_check_error("guard.conf:6: listen 100.64.0.1 lies inside pool4 "
+	    "100.64.0.0/24: clients could reach it only through the tunnel");
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool6 fd00:6400::/64\nlisten fd00:6400::9\n"), 0);
+	expect_check_error("guard.conf:5: listen fd00:6400::9 lies inside "
+	    "pool6 fd00:6400::/64");
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\npool6 fd00:6400::/64\nlisten 198.18.0.1\n"
+	    "listen 2001:db8::1\nlisten 100.64.1.1\n"), 0);
+	ck_assert_msg(check_conf() == 0, "%s", err);
+}
+END_TEST
+
+/* A conflict between two keys names the line that completed it. */
+START_TEST(check_errors_name_the_line)
+{
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "push-route 100.64.0.0/16\n\n# the pool\npool4 100.64.0.0/24\n"),
+	    0);
+	expect_check_error("guard.conf:4: push-route 100.64.0.0/16 overlaps "
+	    "pool4 100.64.0.0/24");
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "pool4 100.64.0.0/24\nkeepalive-seconds 30\n"), 0);
+	expect_check_error("guard.conf:5: dead-peer-seconds 60 is less than");
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "dead-peer-seconds 30\npool4 100.64.0.0/24\nkeepalive-seconds 11\n"),
+	    0);
+	expect_check_error("guard.conf:6: dead-peer-seconds 30");
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE
+	    "max-peers 100\npool4 100.64.0.0/24\nworker-uids 5000-5100\n"), 0);
+	expect_check_error("guard.conf:6: worker-uids 5000-5100 holds 101");
+	/* Nothing to point at: no place. */
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE), 0);
+	expect_check_error("no address pool");
+}
+END_TEST
+
+START_TEST(where_names_file_and_line)
+{
+	char buf[PATH_MAX + 32];
+
+	ck_assert_int_eq(parse(ROLE_SERVER, SERVER_BASE "\npool4 "
+	    "100.64.0.0/24\n"), 0);
+	ck_assert_str_eq(conf_where(&C, "pool4", buf, sizeof(buf)),
+	    "guard.conf:5: ");
+	ck_assert_str_eq(conf_where(&C, "ca", buf, sizeof(buf)),
+	    "guard.conf:1: ");
+	ck_assert_str_eq(conf_where(&C, "pool6", buf, sizeof(buf)), "");
+	ck_assert_str_eq(conf_where(&C, "no-such-key", buf, sizeof(buf)), "");
+	ck_assert_str_eq(conf_where(NULL, "pool4", buf, sizeof(buf)), "");
+	ck_assert_ptr_null(conf_where(&C, "pool4", NULL, 0));
+	/* Too small a buffer still ends in a NUL. */
+	ck_assert_str_eq(conf_where(&C, "pool4", buf, 4), "gua");
 }
 END_TEST
 
@@ -1254,6 +1477,34 @@ START_TEST(load_file_error_has_file_and_line)
 	ck_assert_int_eq(rc, -1);
 	snprintf(want, sizeof(want), "%s:7: mtu: ", path);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+}
+END_TEST
+
+/* A flag replaces a file's value, and with it the file's line. */
+START_TEST(load_flags_have_no_line)
+{
+	char path[64], want[128], buf[PATH_MAX + 32];
+
+	write_file(path, sizeof(path), SERVER_BASE "pool4 100.64.0.0/24\n"
+	    "listen 198.18.0.1\n");
+	int rc = load(ROLE_SERVER, "-c", path, "--push-route",
+	    "100.64.0.0/23", NULL);
+	ck_assert_int_eq(rc, -1);
+	/* The route has no line; the pool it overlaps has. */
+	snprintf(want, sizeof(want), "%s:4: push-route 100.64.0.0/23 overlaps "
+	    "pool4", path);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	rc = load(ROLE_SERVER, "-c", path, "--pool4", "100.64.0.0/24",
+	    "--listen", "100.64.0.1", NULL);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(strncmp(err, "listen 100.64.0.1 lies inside pool4",
+	    strlen("listen 100.64.0.1 lies inside pool4")) == 0, "%s", err);
+	rc = load(ROLE_SERVER, "-c", path, "--pool4", "100.64.1.0/24", NULL);
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_str_eq(conf_where(&C, "pool4", buf, sizeof(buf)), "");
+	snprintf(want, sizeof(want), "%s:1: ", path);
+	ck_assert_str_eq(conf_where(&C, "ca", buf, sizeof(buf)), want);
 }
 END_TEST
 
@@ -1655,6 +1906,8 @@ conf_suite(void)
 	tcase_add_test(tc, file_text_after_quote);
 	tcase_add_test(tc, file_unknown_key);
 	tcase_add_test(tc, file_key_case_matters);
+	tcase_add_test(tc, file_unknown_key_suggests);
+	tcase_add_test(tc, file_unknown_key_long_word);
 	tcase_add_test(tc, file_missing_value);
 	tcase_add_test(tc, file_value_on_switch);
 	tcase_add_test(tc, file_two_values);
@@ -1716,6 +1969,14 @@ conf_suite(void)
 	tcase_add_test(tc, check_client_needs_two_uids);
 	tcase_add_test(tc, check_dead_peer_vs_keepalive);
 	tcase_add_test(tc, check_hand_built_values);
+	tcase_add_test(tc, check_pool_special_ranges);
+	tcase_add_test(tc, check_pool_ordinary_ranges_ok);
+	tcase_add_test(tc, check_push_route_default_refused);
+	tcase_add_test(tc, check_push_route_special_refused);
+	tcase_add_test(tc, check_push_route_wide_routes_ok);
+	tcase_add_test(tc, check_listen_inside_pool);
+	tcase_add_test(tc, check_errors_name_the_line);
+	tcase_add_test(tc, where_names_file_and_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
@@ -1730,6 +1991,7 @@ conf_suite(void)
 	tcase_add_test(tc, load_flag_list_replaces_file_list);
 	tcase_add_test(tc, load_verbose_flags_replace_file);
 	tcase_add_test(tc, load_file_error_has_file_and_line);
+	tcase_add_test(tc, load_flags_have_no_line);
 	tcase_add_test(tc, load_missing_file);
 	tcase_add_test(tc, load_directory_as_file);
 	tcase_add_test(tc, load_oversized_file);

@@ -1162,6 +1162,8 @@ router_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("helper");
+	/* It enters its sandbox: not under valgrind (run-valgrind.sh). */
+	tcase_set_tags(tc, "sandboxed");
 	tcase_add_checked_fixture(tc, helper_setup, helper_teardown);
 	tcase_add_test(tc, helper_undoes_on_eof);
 	tcase_add_test(tc, helper_answers_duplicates_and_refusals);
