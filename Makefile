@@ -91,6 +91,11 @@ TESTCLIENT := $(BUILD)/guard-testclient
 $(TESTCLIENT): $(BUILD)/test/tools/guard-testclient.o $(LIB)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Abuse of the control port (garbage, slowloris, half-open floods).
+ATTACK := $(BUILD)/guard-attack
+$(ATTACK): $(BUILD)/test/tools/guard-attack.o $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ \
@@ -108,11 +113,11 @@ check-asan:
 		UNIT_LABEL=unit-asan check-unit
 
 # Integration tests in network namespaces; needs root.
-check-netns: all $(TESTCLIENT)
+check-netns: all $(TESTCLIENT) $(ATTACK)
 	$(Q)bash test/run-netns.sh
 
 # Everything; the last line totals it.
-check: all $(UNIT_BIN) $(TESTCLIENT)
+check: all $(UNIT_BIN) $(TESTCLIENT) $(ATTACK)
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
 		$(UNIT_SRC:test/unit/%.c=build/asan/test/%)
 	$(Q)bash test/check.sh $(UNIT_BIN)

@@ -7,4 +7,5 @@ bash "$here/pki.sh" || rc=1
 bash "$here/netns.sh" || rc=1
 bash "$here/lifecycle.sh" || rc=1
 bash "$here/cycles.sh" || rc=1
+bash "$here/ctlport.sh" || rc=1
 exit $rc
