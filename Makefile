@@ -106,6 +106,10 @@ $(TESTCLIENT): $(BUILD)/test/tools/guard-testclient.o $(LIB)
 ATTACK := $(BUILD)/guard-attack
 $(ATTACK): $(BUILD)/test/tools/guard-attack.o
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^
+# Abuse of the control port (garbage, slowloris, half-open floods).
+FLOOD := $(BUILD)/guard-flood
+$(FLOOD): $(BUILD)/test/tools/guard-flood.o $(LIB)
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -140,11 +144,11 @@ check-valgrind: $(UNIT_BIN)
 	$(Q)bash test/run-valgrind.sh $(UNIT_BIN)
 
 # Integration tests in network namespaces; needs root.
-check-netns: all $(TESTCLIENT) $(ATTACK) test-builds
+check-netns: all $(TESTCLIENT) $(ATTACK) $(FLOOD) test-builds
 	$(Q)bash test/run-netns.sh
 
 # Everything; the last line totals it.
-check: all $(UNIT_BIN) $(TESTCLIENT) $(ATTACK) test-builds
+check: all $(UNIT_BIN) $(TESTCLIENT) $(ATTACK) $(FLOOD) test-builds
 	$(Q)bash test/check.sh $(UNIT_BIN)
 
 demo: all
@@ -190,4 +194,4 @@ clean:
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/test/%=$(BUILD)/test/unit/%.d) \
-	$(BUILD)/test/tools/guard-attack.d
+	$(BUILD)/test/tools/guard-attack.d $(BUILD)/test/tools/guard-flood.d

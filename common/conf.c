@@ -55,6 +55,22 @@ enum {
 	DEAD_PEER_MIN = 3,
 	DEAD_PEER_MAX = 86400,
 	DEAD_PEER_DEFAULT = 60,
+	HANDSHAKE_MIN = 1,
+	HANDSHAKE_MAX = 300,
+	HANDSHAKE_DEFAULT = 10,
+	/*
+	 * The control port: an unauthenticated connection costs two
+	 * processes until its handshake is over, which takes a few ms from
+	 * an honest client. One source may hold 8 of them at once and open
+	 * 10 a second (20 at once after a quiet spell): room for many
+	 * clients behind one NAT address, which otherwise retry; 64 in all
+	 * leave the host its memory.
+	 */
+	MAX_PENDING_DEFAULT = 64,
+	MAX_PENDING_PER_SOURCE_DEFAULT = 8,
+	CONNECT_RATE_DEFAULT = 10,
+	CONNECT_BURST_DEFAULT = 20,
+	CONNECT_MAX = 100000,		/* connect-rate and connect-burst */
 	POOL4_MIN_PLEN = 16,		/* as pool4_new() accepts */
 	POOL4_MAX_PLEN = 30,
 	POOL6_MIN_PLEN = 8,		/* as pool6_derive() accepts */
@@ -497,6 +513,14 @@ set_dead_peer_seconds(struct guard_conf *c, const char *v, char *why,
 }
 
 static int
+set_handshake_seconds(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	return set_int(&c->handshake_seconds, v, HANDSHAKE_MIN, HANDSHAKE_MAX,
+	    why, whylen);
+}
+
+static int
 set_mtu(struct guard_conf *c, const char *v, char *why, size_t whylen)
 {
 	return set_int(&c->mtu, v, GUARD_MIN_MTU, GUARD_MAX_MTU, why, whylen);
@@ -522,6 +546,34 @@ static int
 set_max_peers(struct guard_conf *c, const char *v, char *why, size_t whylen)
 {
 	return set_int(&c->max_peers, v, 1, GUARD_MAX_PEERS, why, whylen);
+}
+
+static int
+set_max_pending(struct guard_conf *c, const char *v, char *why, size_t whylen)
+{
+	return set_int(&c->max_pending, v, 1, GUARD_MAX_PEERS, why, whylen);
+}
+
+static int
+set_max_pending_per_source(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	return set_int(&c->max_pending_per_source, v, 1, GUARD_MAX_PEERS, why,
+	    whylen);
+}
+
+static int
+set_connect_rate(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	return set_int(&c->connect_rate, v, 1, CONNECT_MAX, why, whylen);
+}
+
+static int
+set_connect_burst(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	return set_int(&c->connect_burst, v, 1, CONNECT_MAX, why, whylen);
 }
 
 /* Add p to list (n entries, max entries) unless it is there already. */
@@ -737,6 +789,37 @@ show_dead_peer_seconds(const struct guard_conf *c, char *buf, size_t len)
 }
 
 static void
+show_handshake_seconds(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", c->handshake_seconds);
+}
+
+static void
+show_max_pending(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", c->max_pending);
+}
+
+static void
+show_max_pending_per_source(const struct guard_conf *c, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "%d", c->max_pending_per_source);
+}
+
+static void
+show_connect_rate(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", c->connect_rate);
+}
+
+static void
+show_connect_burst(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", c->connect_burst);
+}
+
+static void
 show_queue_depth(const struct guard_conf *c, char *buf, size_t len)
 {
 	snprintf(buf, len, "%d", c->queue_depth);
@@ -809,6 +892,12 @@ static const struct conf_key keys[] = {
 	    "data cipher: aes-256-gcm or chacha20-poly1305" },
 	{ "config", ARG, BOTH, KEY_CMDLINE, 'c', "FILE", set_config, NULL,
 	    NULL, "read settings from FILE; flags win over it" },
+	{ "connect-burst", ARG, SERVER, 0, 0, "N", set_connect_burst, NULL,
+	    show_connect_burst,
+	    "new connections one source may open at once (1..100000)" },
+	{ "connect-rate", ARG, SERVER, 0, 0, "N", set_connect_rate, NULL,
+	    show_connect_rate,
+	    "new connections per second from one source (1..100000)" },
 	{ "control-socket", ARG, BOTH, 0, 0, "PATH", set_control_socket,
 	    NULL, NULL, "socket guardctl talks to (default "
 	    GUARD_CONTROL_DIR "/DEV.sock)" },
@@ -821,6 +910,9 @@ static const struct conf_key keys[] = {
 	    "TUN device name" },
 	{ "foreground", SWITCH, BOTH, 0, 'f', NULL, set_foreground, NULL,
 	    NULL, "stay in the foreground and log to stderr" },
+	{ "handshake-seconds", ARG, BOTH, 0, 0, "N", set_handshake_seconds,
+	    NULL, show_handshake_seconds,
+	    "time for TLS and the first message (1..300)" },
 	{ "help", SWITCH, BOTH, KEY_CMDLINE, 'h', NULL, set_help, NULL, NULL,
 	    "print this help and exit" },
 	{ "insecure-no-privdrop", SWITCH, BOTH, 0, 0, NULL, set_no_privdrop,
@@ -836,6 +928,11 @@ static const struct conf_key keys[] = {
 	    "address to accept peers on; up to 4" },
 	{ "max-peers", ARG, SERVER, 0, 0, "N", set_max_peers, NULL,
 	    show_max_peers, "most peers connected at once (1..4096)" },
+	{ "max-pending", ARG, SERVER, 0, 0, "N", set_max_pending, NULL,
+	    show_max_pending, "connections not yet up, at once (1..4096)" },
+	{ "max-pending-per-source", ARG, SERVER, 0, 0, "N",
+	    set_max_pending_per_source, NULL, show_max_pending_per_source,
+	    "of those, from one IPv4 address or IPv6 /64 (1..4096)" },
 	{ "mtu", ARG, SERVER, 0, 0, "N", set_mtu, NULL, show_mtu,
 	    "tunnel MTU, pushed to clients (1280..9000)" },
 	{ "peer", ARG, CLIENT, KEY_REPEAT, 0, "HOST[:PORT]", set_peer,
@@ -1353,6 +1450,11 @@ conf_defaults(struct guard_conf *c, int role)
 	c->rekey_bytes = 1ULL << 30;
 	c->keepalive_seconds = KEEPALIVE_DEFAULT;
 	c->dead_peer_seconds = DEAD_PEER_DEFAULT;
+	c->handshake_seconds = HANDSHAKE_DEFAULT;
+	c->max_pending = MAX_PENDING_DEFAULT;
+	c->max_pending_per_source = MAX_PENDING_PER_SOURCE_DEFAULT;
+	c->connect_rate = CONNECT_RATE_DEFAULT;
+	c->connect_burst = CONNECT_BURST_DEFAULT;
 	c->port = GUARD_DEFAULT_PORT;
 	c->mtu = GUARD_DEFAULT_MTU;
 	c->cipher = CIPHER_AES256GCM;
@@ -1446,6 +1548,28 @@ check_required(const struct guard_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The control port's limits; each applies on its own. */
+static int
+check_gate(const struct guard_conf *c, char *err, size_t errlen)
+{
+	if (c->max_pending < 1 || c->max_pending > GUARD_MAX_PEERS ||
+	    c->max_pending_per_source < 1 ||
+	    c->max_pending_per_source > GUARD_MAX_PEERS) {
+		seterr(err, errlen, "max-pending %d or max-pending-per-source "
+		    "%d is out of range 1..%d", c->max_pending,
+		    c->max_pending_per_source, GUARD_MAX_PEERS);
+		return -1;
+	}
+	if (c->connect_rate < 1 || c->connect_rate > CONNECT_MAX ||
+	    c->connect_burst < 1 || c->connect_burst > CONNECT_MAX) {
+		seterr(err, errlen, "connect-rate %d or connect-burst %d is out "
+		    "of range 1..%d", c->connect_rate, c->connect_burst,
+		    CONNECT_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 {
@@ -1481,6 +1605,13 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 		    DEAD_PEER_MIN, DEAD_PEER_MAX);
 		return -1;
 	}
+	if (c->handshake_seconds < HANDSHAKE_MIN ||
+	    c->handshake_seconds > HANDSHAKE_MAX) {
+		seterr(err, errlen, "handshake-seconds %d is out of range "
+		    "%d..%d", c->handshake_seconds, HANDSHAKE_MIN,
+		    HANDSHAKE_MAX);
+		return -1;
+	}
 	if (c->dead_peer_seconds < 3 * c->keepalive_seconds) {
 		seterr(err, errlen, "%sdead-peer-seconds %d is less than 3 x "
 		    "keepalive-seconds %d: a peer would be declared dead after "
@@ -1500,6 +1631,8 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 		    c->max_peers, GUARD_MAX_PEERS);
 		return -1;
 	}
+	if (c->role == ROLE_SERVER && check_gate(c, err, errlen) == -1)
+		return -1;
 	if (c->worker_uid_first == 0 ||
 	    c->worker_uid_first > c->worker_uid_last ||
 	    c->worker_uid_last >= UID_LIMIT) {

@@ -53,6 +53,7 @@ struct guard_conf {
 	uint64_t rekey_bytes;		/* ... or after sealing this much */
 	int keepalive_seconds;		/* keepalive when a direction idles */
 	int dead_peer_seconds;		/* silence after which a peer is gone */
+	int handshake_seconds;		/* TLS and the first messages */
 
 	/* Server only. */
 	char listen[CONF_MAX_LISTEN][CONF_HOST_MAX];	/* addresses */
@@ -63,6 +64,11 @@ struct guard_conf {
 	int mtu;
 	int cipher;			/* enum cipher_id */
 	int max_peers;
+	/* The control port's admission limits (guard/gate.h). */
+	int max_pending;		/* connections not yet up, in all */
+	int max_pending_per_source;	/* ... from one address or /64 */
+	int connect_rate;		/* new connections per second per source */
+	int connect_burst;
 	struct prefix push_route[CTL_MAX_ROUTES];
 	int npush_route;
 	struct prefix push_dns[CTL_MAX_DNS];

@@ -230,6 +230,7 @@ struct imsg_tcpctl_init {
 	uint32_t keepalive_seconds;
 	uint32_t dead_peer_seconds;
 	uint32_t no_privdrop;		/* insecure-no-privdrop */
+	uint32_t handshake_seconds;	/* TLS and the first messages */
 	char chroot_dir[ROLE_PATH_MAX];
 	char ca[ROLE_PATH_MAX];
 	char cert[ROLE_PATH_MAX];

@@ -18,6 +18,7 @@
 
 #include "caps.h"
 #include "control.h"
+#include "gate.h"
 #include "guard.h"
 #include "imsg.h"
 #include "log.h"
@@ -256,6 +257,25 @@ status_text_peer(struct cbuf *b, const struct guard_env *env,
 	cbuf_printf(b, "\n");
 }
 
+/* The server's control port: what the gate let in and what it refused. */
+static void
+status_text_gate(struct cbuf *b, const struct gate *g)
+{
+	const struct gate_limits *lim = &g->lim;
+
+	cbuf_printf(b, "  connections: %llu accepted, %zu in their handshake "
+	    "(max-pending %d, %d per source)\n",
+	    (unsigned long long)g->admitted, gate_pending(g),
+	    lim->max_pending, lim->max_pending_per_source);
+	cbuf_printf(b, "  refused: %llu over connect-rate %d/s (burst %d), "
+	    "%llu at max-pending-per-source, %llu at max-pending, %llu at "
+	    "max-peers\n", (unsigned long long)g->refused[GATE_RATE],
+	    lim->connect_rate, lim->connect_burst,
+	    (unsigned long long)g->refused[GATE_SOURCE],
+	    (unsigned long long)g->refused[GATE_PENDING],
+	    (unsigned long long)g->refused[GATE_PEERS]);
+}
+
 static void
 status_text(struct cbuf *b, const struct guard_env *env)
 {
@@ -274,6 +294,8 @@ status_text(struct cbuf *b, const struct guard_env *env)
 	if (c->role == ROLE_SERVER)
 		cbuf_printf(b, "  listening on port %u, %zu of %d peers\n",
 		    c->port, npeers, c->max_peers);
+	if (c->role == ROLE_SERVER && env->gate != NULL)
+		status_text_gate(b, env->gate);
 	cbuf_printf(b, "  sandbox: chroot %s, uids %u-%u%s\n", c->chroot_dir,
 	    c->worker_uid_first, c->worker_uid_last, c->no_privdrop ?
 	    " (insecure-no-privdrop)" : "");
@@ -353,6 +375,24 @@ status_json_peer(struct cbuf *b, const struct guard_env *env,
 }
 
 static void
+status_json_gate(struct cbuf *b, const struct gate *g)
+{
+	const struct gate_limits *lim = &g->lim;
+
+	cbuf_printf(b, "\"connections\":{\"accepted\":%llu,\"pending\":%zu,"
+	    "\"max_pending\":%d,\"max_pending_per_source\":%d,"
+	    "\"connect_rate\":%d,\"connect_burst\":%d,\"refused\":{"
+	    "\"connect_rate\":%llu,\"max_pending_per_source\":%llu,"
+	    "\"max_pending\":%llu,\"max_peers\":%llu}},",
+	    (unsigned long long)g->admitted, gate_pending(g), lim->max_pending,
+	    lim->max_pending_per_source, lim->connect_rate,
+	    lim->connect_burst, (unsigned long long)g->refused[GATE_RATE],
+	    (unsigned long long)g->refused[GATE_SOURCE],
+	    (unsigned long long)g->refused[GATE_PENDING],
+	    (unsigned long long)g->refused[GATE_PEERS]);
+}
+
+static void
 status_json(struct cbuf *b, const struct guard_env *env)
 {
 	const struct guard_conf *c = env->conf;
@@ -375,10 +415,13 @@ status_json(struct cbuf *b, const struct guard_env *env)
 	cbuf_printf(b, ",\"router\":");
 	sandbox_json(b, "router", env->router_pid);
 	cbuf_printf(b, "},\"drops\":{\"no_route\":%llu,\"malformed\":%llu,"
-	    "\"not_ready\":%llu},\"peers\":[",
+	    "\"not_ready\":%llu},",
 	    (unsigned long long)env->st.drop_no_route,
 	    (unsigned long long)env->st.drop_malformed,
 	    (unsigned long long)env->st.drop_no_queue);
+	if (c->role == ROLE_SERVER && env->gate != NULL)
+		status_json_gate(b, env->gate);
+	cbuf_printf(b, "\"peers\":[");
 	for (i = 0; i < env->npeers; i++) {
 		if (env->peers[i].state == PEER_FREE)
 			continue;

@@ -452,7 +452,12 @@ drain_dying(int *sock)
 		if (r == 1 && m.hdr.type == IMSG_LOG && m.fd == -1 &&
 		    relay_log(&m) == 0)
 			continue;
-		if (r == 1 && m.hdr.type == IMSG_WORKER_STATS)
+		/*
+		 * Reports sent before the child learnt of its end are moot;
+		 * closing on them would lose the log lines queued behind.
+		 */
+		if (r == 1 && (m.hdr.type == IMSG_WORKER_STATS ||
+		    m.hdr.type == IMSG_PEER_EPOCH))
 			continue;
 		sock_close(sock);
 	}
@@ -746,6 +751,7 @@ send_inits(struct guard_env *env, struct peer *p,
 	ti.keepalive_seconds = (uint32_t)c->keepalive_seconds;
 	ti.dead_peer_seconds = (uint32_t)c->dead_peer_seconds;
 	ti.no_privdrop = (uint32_t)c->no_privdrop;
+	ti.handshake_seconds = (uint32_t)c->handshake_seconds;
 	snprintf(ti.chroot_dir, sizeof(ti.chroot_dir), "%s", c->chroot_dir);
 	snprintf(ti.ca, sizeof(ti.ca), "%s", c->ca);
 	snprintf(ti.cert, sizeof(ti.cert), "%s", c->cert);

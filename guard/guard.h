@@ -67,6 +67,7 @@ struct guard_stats {
 };
 
 struct guard_env;
+struct gate;
 
 /* What differs between the server and the client. */
 struct guard_ops {
@@ -111,6 +112,7 @@ struct guard_env {
 	int nlisten;
 	struct peertab tab;
 	struct pool4 *pool4;
+	struct gate *gate;		/* who may connect (gate.h) */
 	/* Client. */
 	struct prefix server_addr;	/* the server's underlay address */
 	int server_index;		/* which --peer this session uses */

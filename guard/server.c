@@ -2,10 +2,12 @@
  * Guard server front end: guardd.
  *
  * GUARD accepts control connections (accept only: it reads nothing a peer
- * sends), starts a tcpctl and a udpdata for each, assigns the peer its
- * addresses once tcpctl has authenticated it, and routes packets from the
- * TUN device to the peer that owns the destination address.
+ * sends), starts a tcpctl and a udpdata for each that the gate lets in
+ * (gate.h), assigns the peer its addresses once tcpctl has authenticated
+ * it, and routes packets from the TUN device to the peer that owns the
+ * destination address.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -15,17 +17,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "control.h"
+#include "gate.h"
 #include "guard.h"
 #include "hostnet.h"
 #include "log.h"
 #include "server.h"
 #include "tls.h"
 
-enum { LISTEN_BACKLOG = 128 };
+/*
+ * Room for a burst of connections while GUARD closes those over a limit:
+ * a full backlog would drop honest clients' connections unseen. The
+ * kernel caps it at net.core.somaxconn.
+ */
+enum { LISTEN_BACKLOG = 1024 };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---- peers ------------------------------------------------------------- */
 
@@ -88,6 +106,7 @@ send_peer_config(struct guard_env *env, struct peer *p)
 		return;
 	}
 	p->state = PEER_UP;
+	gate_release(env->gate, p->id);
 	if (p->addr4.family)
 		addr_fmt(AF_INET, p->addr4.addr, a4, sizeof(a4));
 	if (p->addr6.family)
@@ -187,8 +206,15 @@ server_worker_ready(struct guard_env *env, struct peer *p)
 static void
 server_peer_gone(struct guard_env *env, struct peer *p)
 {
-	(void)env;
+	if (env->gate != NULL)
+		gate_release(env->gate, p->id);
 	log_debug("peer slot %u free", p->id);
+}
+
+static int
+server_tick(struct guard_env *env)
+{
+	return env->gate != NULL ? gate_tick(env->gate, mono_ms()) : -1;
 }
 
 /* ---- accepting --------------------------------------------------------- */
@@ -211,13 +237,33 @@ sockaddr_str(const struct sockaddr_storage *ss, socklen_t len, char *buf,
 	snprintf(buf, buflen, "%.46s port %.5s", h, serv);
 }
 
+/*
+ * A connection we will not serve: closed with a reset, so that it leaves
+ * no TIME_WAIT behind, and before it costs a process.
+ */
+static void
+close_at_once(int conn)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(conn, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(conn);
+}
+
+/*
+ * Every connection is accepted, so that the backlog never fills up and
+ * keeps an honest client out; the gate decides which ones may start
+ * their processes, and the others are closed at once.
+ */
 static void
 server_accept(struct guard_env *env, int index)
 {
 	struct sockaddr_storage remote;
+	struct gate_key key;
 	socklen_t rlen;
 	struct peer *p;
 	char name[64];
+	int64_t now;
 	int conn;
 
 	for (;;) {
@@ -230,15 +276,27 @@ server_accept(struct guard_env *env, int index)
 				log_warn("accept");
 			return;
 		}
-		sockaddr_str(&remote, rlen, name, sizeof(name));
-		if ((p = guard_peer_alloc(env)) == NULL) {
-			log_warnx("refusing %s: max-peers %d reached", name,
-			    env->conf->max_peers);
-			close(conn);
+		now = mono_ms();
+		if (gate_key_of((struct sockaddr *)&remote, rlen, &key) == -1) {
+			log_warnx("refusing a connection from address family "
+			    "%d", remote.ss_family);
+			close_at_once(conn);
 			continue;
 		}
+		if (gate_admit(env->gate, &key, now) != GATE_OK) {
+			close_at_once(conn);
+			continue;
+		}
+		if ((p = guard_peer_alloc(env)) == NULL) {
+			gate_refuse(env->gate, &key, GATE_PEERS, now);
+			close_at_once(conn);
+			continue;
+		}
+		sockaddr_str(&remote, rlen, name, sizeof(name));
 		snprintf(p->remote, sizeof(p->remote), "%s", name);
 		log_debug("connection from %s (slot %u)", name, p->id);
+		/* Held before the start, which may release the slot again. */
+		(void)gate_hold(env->gate, p->id, &key);
 		(void)guard_peer_start(env, p, conn, NULL);
 	}
 }
@@ -340,6 +398,7 @@ static const struct guard_ops server_ops = {
 	.worker_ready = server_worker_ready,
 	.peer_gone = server_peer_gone,
 	.accept = server_accept,
+	.tick = server_tick,
 };
 
 static void
@@ -355,6 +414,42 @@ log_start(const struct guard_env *env)
 	log_info("guardd %s on %s: port %u, pool4 %s, pool6 %s, mtu %d, "
 	    "max-peers %d", GUARD_VERSION, c->dev, c->port, p4, p6, c->mtu,
 	    c->max_peers);
+	log_info("connections: max-pending %d, max-pending-per-source %d, "
+	    "connect-rate %d/s, connect-burst %d, handshake-seconds %d",
+	    c->max_pending, c->max_pending_per_source, c->connect_rate,
+	    c->connect_burst, c->handshake_seconds);
+}
+
+static void
+gate_log(void *arg, const char *line)
+{
+	(void)arg;
+	log_warnx("%s", line);
+}
+
+/* The gate, with a hash seed nobody outside can guess. 0 or -1. */
+static int
+gate_setup(struct guard_env *env, struct gate *g)
+{
+	const struct guard_conf *c = env->conf;
+	struct gate_limits lim;
+	uint32_t seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint32_t)mono_ms() ^ (uint32_t)getpid();
+	memset(&lim, 0, sizeof(lim));
+	lim.max_pending = c->max_pending;
+	lim.max_pending_per_source = c->max_pending_per_source;
+	lim.connect_rate = c->connect_rate;
+	lim.connect_burst = c->connect_burst;
+	lim.max_peers = c->max_peers;
+	if (gate_init(g, &lim, seed, gate_log, NULL) == -1) {
+		log_warnx("cannot set up the connection limits (out of "
+		    "memory?)");
+		return -1;
+	}
+	env->gate = g;
+	return 0;
 }
 
 int
@@ -362,6 +457,7 @@ guardd_main(int argc, char **argv)
 {
 	static struct guard_conf conf;
 	static struct guard_env env;
+	static struct gate gate;
 	char err[CONF_ERR_MAX];
 	int r, ready = -1;
 
@@ -396,7 +492,8 @@ guardd_main(int argc, char **argv)
 	if (!conf.foreground)
 		ready = guard_daemonize("guardd");
 	if (guard_setup(&env, &conf, &server_ops, (size_t)conf.max_peers) ==
-	    -1 || peertab_init(&env.tab, 2 * (size_t)conf.max_peers) == -1)
+	    -1 || peertab_init(&env.tab, 2 * (size_t)conf.max_peers) == -1 ||
+	    gate_setup(&env, &gate) == -1)
 		goto fail;
 	if (conf.pool4.family && (env.pool4 = pool4_new(&conf.pool4)) == NULL)
 		goto fail;
@@ -407,11 +504,13 @@ guardd_main(int argc, char **argv)
 	guard_ready(&ready, 0);
 	guard_loop(&env);
 	guard_cleanup(&env);
+	gate_free(&gate);
 	log_info("stopped");
 	return env.exit_status;
 fail:
 	log_warnx("start-up failed; undoing");
 	guard_cleanup(&env);
+	gate_free(&gate);
 	guard_ready(&ready, 1);
 	return 1;
 }

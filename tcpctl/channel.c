@@ -158,7 +158,8 @@ describe_failure(struct channel *ch, const char *what, int sslerr)
 	if (ch->peer_alert[0] != '\0')
 		snprintf(ch->err, sizeof(ch->err), "%s: refused by peer: %s",
 		    what, ch->peer_alert);
-	else if (sslerr == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+	else if (sslerr == SSL_ERROR_ZERO_RETURN ||
+	    (sslerr == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
 		snprintf(ch->err, sizeof(ch->err), "%s: connection closed "
 		    "by peer", what);
 	else if (vr != X509_V_OK)
@@ -193,8 +194,8 @@ channel_handshake(struct channel *ch, int role, int timeout_ms)
 		}
 		if (wait_io(ch, e, deadline) == -1) {
 			snprintf(ch->err, sizeof(ch->err), "TLS handshake "
-			    "timed out after %d ms", timeout_ms);
-			return -1;
+			    "not done within %d ms", timeout_ms);
+			return -2;
 		}
 	}
 }
@@ -236,7 +237,9 @@ take_message(struct channel *ch, struct ctl_msg *m)
 	if (ch->rlen < CTL_HDR_LEN)
 		return 0;
 	if ((need = ctl_frame_len(ch->rbuf, ch->rlen)) == -1) {
-		snprintf(ch->err, sizeof(ch->err), "malformed message header");
+		/* Decoding the header alone says what is wrong with it. */
+		(void)ctl_decode(ch->rbuf, CTL_HDR_LEN, m, ch->err,
+		    sizeof(ch->err));
 		return -1;
 	}
 	if (need == 0 || ch->rlen < (size_t)need)
@@ -247,6 +250,31 @@ take_message(struct channel *ch, struct ctl_msg *m)
 	memmove(ch->rbuf, ch->rbuf + need, ch->rlen - (size_t)need);
 	ch->rlen -= (size_t)need;
 	return 1;
+}
+
+/*
+ * The peer closed the connection: 0 between messages, -1 when part of
+ * one had arrived (a message cut short is an error, not a goodbye).
+ */
+static int
+closed_within(struct channel *ch)
+{
+	int need;
+
+	if (ch->rlen == 0)
+		return 0;
+	if (ch->rlen < CTL_HDR_LEN)
+		snprintf(ch->err, sizeof(ch->err), "connection closed within "
+		    "a message header (%zu of %d bytes)", ch->rlen,
+		    CTL_HDR_LEN);
+	else if ((need = ctl_frame_len(ch->rbuf, ch->rlen)) > 0)
+		snprintf(ch->err, sizeof(ch->err), "connection closed within "
+		    "a %s message (%zu of %d bytes)",
+		    ctl_type_name(ch->rbuf[1]), ch->rlen, need);
+	else
+		snprintf(ch->err, sizeof(ch->err), "connection closed within "
+		    "a message (%zu bytes)", ch->rlen);
+	return -1;
 }
 
 int
@@ -266,11 +294,10 @@ channel_recv(struct channel *ch, struct ctl_msg *m, int timeout_ms)
 			continue;
 		}
 		e = SSL_get_error(ch->ssl, r);
-		if (e == SSL_ERROR_ZERO_RETURN)
-			return 0;
-		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+		if (e == SSL_ERROR_ZERO_RETURN ||
+		    (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
 			ERR_clear_error();
-			return 0;
+			return closed_within(ch);
 		}
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
 			describe_failure(ch, "receive", e);
@@ -327,6 +354,17 @@ channel_close(struct channel *ch, int bye_reason)
 	}
 	if (ch->fd != -1)
 		linger_close(ch->fd);
+	ch->fd = -1;
+	OPENSSL_cleanse(ch->rbuf, sizeof(ch->rbuf));
+}
+
+void
+channel_drop(struct channel *ch)
+{
+	SSL_free(ch->ssl);
+	ch->ssl = NULL;
+	if (ch->fd != -1)
+		close(ch->fd);
 	ch->fd = -1;
 	OPENSSL_cleanse(ch->rbuf, sizeof(ch->rbuf));
 }

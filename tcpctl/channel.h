@@ -26,7 +26,10 @@ struct channel {
 int channel_init(struct channel *ch, SSL_CTX *ctx, int fd, int role,
     const char *server_name);
 
-/* The TLS handshake, within timeout_ms. 0 or -1 (reason in ch->err). */
+/*
+ * The TLS handshake, within timeout_ms. 0, -1 on a failure (reason in
+ * ch->err), or -2 when the time ran out.
+ */
 int channel_handshake(struct channel *ch, int role, int timeout_ms);
 
 /* Send one message within timeout_ms. 0 or -1. */
@@ -34,9 +37,10 @@ int channel_send(struct channel *ch, const struct ctl_msg *m, int timeout_ms);
 
 /*
  * Receive one message. timeout_ms 0 only uses what is already there.
- * Returns 1 with m filled, 0 when the peer closed the connection, -1 on an
- * error or a malformed message (reason in ch->err), -2 when the timeout
- * passed with no complete message.
+ * Returns 1 with m filled, 0 when the peer closed the connection between
+ * messages, -1 on an error, a malformed message or a connection closed
+ * within one (reason in ch->err), -2 when the timeout passed with no
+ * complete message.
  */
 int channel_recv(struct channel *ch, struct ctl_msg *m, int timeout_ms);
 
@@ -48,5 +52,8 @@ int channel_refused(const struct channel *ch);
 
 /* Send BYE (best effort), shut TLS down, free. The socket is closed. */
 void channel_close(struct channel *ch, int bye_reason);
+
+/* Free TLS and close the socket at once, sending nothing. */
+void channel_drop(struct channel *ch);
 
 #endif

@@ -38,7 +38,6 @@
 #include "tls.h"
 
 enum {
-	HANDSHAKE_TIMEOUT_MS = 10000,	/* TLS and the first messages */
 	REPLY_TIMEOUT_MS = 10000,	/* an answer from GUARD */
 	SEND_TIMEOUT_MS = 5000,
 	TCPCTL_MAX_FILES = 16,
@@ -66,6 +65,13 @@ struct tcpctl_env {
 	uint64_t dead_peer_seconds;
 	uint64_t last_rx;		/* any control message from the peer */
 	uint64_t last_tx;
+	/*
+	 * Set-up, from our start to HELLO (server) or CONFIG (client), has
+	 * one deadline: however slowly a peer trickles its bytes in, it
+	 * holds this process no longer than handshake-seconds.
+	 */
+	uint32_t handshake_seconds;
+	long setup_deadline;		/* ms of CLOCK_MONOTONIC */
 	int exit_status;		/* enum tcpctl_exit */
 };
 
@@ -76,6 +82,24 @@ now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* What is left of the set-up time; 0 only reads what has arrived. */
+static int
+setup_left_ms(const struct tcpctl_env *env)
+{
+	long left = env->setup_deadline - now_ms();
+
+	return left > 0 ? (int)left : 0;
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -91,11 +115,11 @@ random_session(void)
 	return s;
 }
 
-/* Receive one control message of the expected type, or die trying. */
+/* Receive the set-up message due, of type type, or die trying. */
 static void
 expect(struct tcpctl_env *env, struct ctl_msg *m, int type)
 {
-	int r = channel_recv(&env->ch, m, HANDSHAKE_TIMEOUT_MS);
+	int r = channel_recv(&env->ch, m, setup_left_ms(env));
 
 	if (r == 1 && m->type == type)
 		return;
@@ -114,8 +138,9 @@ expect(struct tcpctl_env *env, struct ctl_msg *m, int type)
 		fatalx("%s closed the connection before %s", env->peer_name,
 		    ctl_type_name(type));
 	if (r == -2)
-		fatalx("%s sent no %s within %d s", env->peer_name,
-		    ctl_type_name(type), HANDSHAKE_TIMEOUT_MS / 1000);
+		fatalx("%s sent no %s within %u s of connecting "
+		    "(handshake-seconds)", env->peer_name, ctl_type_name(type),
+		    env->handshake_seconds);
 	log_warnx("%s: %s", env->peer_name, env->ch.err);
 	if (channel_refused(&env->ch))
 		exit(TCPCTL_EXIT_REFUSED);
@@ -167,7 +192,8 @@ peer_address(int fd, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	char host[NI_MAXHOST], serv[NI_MAXSERV], *h = host;
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	const char *h = host;
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host),
@@ -709,9 +735,11 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 	env.rekey_seconds = init->rekey_seconds;
 	env.keepalive_seconds = init->keepalive_seconds;
 	env.dead_peer_seconds = init->dead_peer_seconds;
+	env.handshake_seconds = init->handshake_seconds;
 	if (env.rekey_seconds == 0 || env.keepalive_seconds == 0 ||
-	    env.dead_peer_seconds == 0)
+	    env.dead_peer_seconds == 0 || env.handshake_seconds == 0)
 		fatalx("bad timers in TCPCTL_INIT");
+	env.setup_deadline = now_ms() + 1000L * env.handshake_seconds;
 	peer_address(CHILD_FD_EXTRA, env.peer_name, sizeof(env.peer_name));
 
 	/* Set up: read the certificates and key while paths still work. */
@@ -735,8 +763,17 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 	if (testhook_install() == -1 || sandbox_enter(&sb) == -1)
 		exit(1);
 
-	if (channel_handshake(&env.ch, init->role, HANDSHAKE_TIMEOUT_MS) ==
-	    -1) {
+	if ((r = channel_handshake(&env.ch, init->role,
+	    setup_left_ms(&env))) == -2) {
+		/* Nothing to say to a peer this slow: close at once. */
+		log_warnx("%s: TLS handshake not done within %u s "
+		    "(handshake-seconds); closing", env.peer_name,
+		    env.handshake_seconds);
+		channel_drop(&env.ch);
+		SSL_CTX_free(ctx);
+		return TCPCTL_EXIT_ERROR;
+	}
+	if (r == -1) {
 		log_warnx("%s: %s", env.peer_name, env.ch.err);
 		r = channel_refused(&env.ch) ? TCPCTL_EXIT_REFUSED :
 		    TCPCTL_EXIT_ERROR;

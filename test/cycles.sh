@@ -179,7 +179,13 @@ for i in $(seq -w 1 "$NPAR"); do
 	PAR_CERTS+=(--cert "$WORK/pki/p$i.crt" --key "$WORK/pki/p$i.key")
 done
 
-start_server
+# Every session comes from one address, as from many clients behind one
+# NAT, and faster than any one host connects: an operator with such a NAT
+# raises the per-source limits the same way (the defaults, 8 handshakes
+# at once and 10 new connections a second with a burst of 20 from one
+# address, are made for hosts, and would refuse most of these sessions).
+start_server --max-pending-per-source 64 --connect-rate 1000 \
+	--connect-burst 1000
 expect "the server starts its router" \
 	wait_for "router" 50 has_children "$SERVER_PID" 1
 ROUTER_PID=$(children_of "$SERVER_PID")

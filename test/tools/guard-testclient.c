@@ -13,10 +13,21 @@
  * with a plain close and no BYE or close_notify (drop: a client whose
  * process died), or alternately clean and abort (mixed).
  *
+ * With --bad, the session instead ends with a frame the server must
+ * refuse, sent once the session is up: a PING whose header claims 65535
+ * bytes, more than a control message may hold (oversize); the first 7 of
+ * the 12 bytes of a PING, and then TLS close_notify and the end of the
+ * connection (truncate); or a message of type 200, which does not exist
+ * (unknown). The server must answer oversize and unknown with BYE
+ * "protocol error"; after truncate there is nobody left to answer, and
+ * only the server's log can tell. Each prints "testclient: session N:
+ * sent MODE frame; server ..." to stdout.
+ *
  *   guard-testclient --peer ADDR[:PORT] --ca CA --cert CRT --key KEY
  *       [--cert CRT --key KEY ...] [--server-name NAME] [--count N]
  *       [--parallel P] [--mode clean|abort|drop|mixed] [--keepalive]
- *       [--hold SECONDS [--expect-close]] [-v]
+ *       [--hold SECONDS [--expect-close]]
+ *       [--bad oversize|truncate|unknown] [-v]
  *
  * Session i (from 0) uses certificate pair i mod (number of pairs). With
  * --parallel P, P worker processes run at once, worker w taking sessions
@@ -50,6 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
@@ -79,6 +91,8 @@ enum {
 
 enum end_mode { END_CLEAN, END_ABORT, END_DROP, END_MIXED };
 
+enum bad_frame { BAD_NONE, BAD_OVERSIZE, BAD_TRUNCATE, BAD_UNKNOWN };
+
 struct opts {
 	const char *peer;
 	char host[256];
@@ -96,6 +110,7 @@ struct opts {
 	int keepalive;
 	long hold_seconds;		/* 0: none */
 	int expect_close;		/* the server must end a held session */
+	enum bad_frame bad;		/* BAD_NONE: a well-behaved session */
 	int verbose;
 };
 
@@ -140,7 +155,8 @@ usage(void)
 	    "[--count N]\n"
 	    "           [--parallel P] [--mode clean|abort|drop|mixed] "
 	    "[--keepalive]\n"
-	    "           [--hold SECONDS [--expect-close]] [-v]\n");
+	    "           [--hold SECONDS [--expect-close]]\n"
+	    "           [--bad oversize|truncate|unknown] [-v]\n");
 	exit(2);
 }
 
@@ -221,7 +237,7 @@ static void
 parse_args(struct opts *o, int argc, char **argv)
 {
 	enum { O_PEER = 256, O_CA, O_CERT, O_KEY, O_NAME, O_COUNT, O_PAR,
-	    O_MODE, O_KEEPALIVE, O_HOLD, O_EXPECT_CLOSE };
+	    O_MODE, O_KEEPALIVE, O_HOLD, O_EXPECT_CLOSE, O_BAD };
 	static const struct option longopts[] = {
 		{ "peer", required_argument, NULL, O_PEER },
 		{ "ca", required_argument, NULL, O_CA },
@@ -234,6 +250,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "keepalive", no_argument, NULL, O_KEEPALIVE },
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "expect-close", no_argument, NULL, O_EXPECT_CLOSE },
+		{ "bad", required_argument, NULL, O_BAD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -294,6 +311,16 @@ parse_args(struct opts *o, int argc, char **argv)
 		case O_EXPECT_CLOSE:
 			o->expect_close = 1;
 			break;
+		case O_BAD:
+			if (strcmp(optarg, "oversize") == 0)
+				o->bad = BAD_OVERSIZE;
+			else if (strcmp(optarg, "truncate") == 0)
+				o->bad = BAD_TRUNCATE;
+			else if (strcmp(optarg, "unknown") == 0)
+				o->bad = BAD_UNKNOWN;
+			else
+				usage();
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -303,7 +330,8 @@ parse_args(struct opts *o, int argc, char **argv)
 	}
 	if (optind != argc || o->peer == NULL || o->ca == NULL ||
 	    o->ncert == 0 || o->ncert != o->nkey ||
-	    (o->expect_close && o->hold_seconds == 0))
+	    (o->expect_close && o->hold_seconds == 0) ||
+	    (o->bad != BAD_NONE && o->hold_seconds > 0))
 		usage();
 	if (o->parallel > o->count)
 		o->parallel = o->count;
@@ -711,6 +739,89 @@ end_abort(struct session *s, int reset)
 	return r;
 }
 
+/* Bytes that need not be a message: SSL_write with a deadline. */
+static int
+send_raw(struct session *s, const uint8_t *buf, size_t len)
+{
+	long deadline = now_ms() + SEND_TIMEOUT_MS;
+	struct pollfd pfd = { .fd = s->ch.fd };
+	char detail[256];
+	int r, e;
+
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_write(s->ch.ssl, buf, (int)len)) == (int)len)
+			return 0;
+		e = SSL_get_error(s->ch.ssl, r);
+		if ((e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) ||
+		    now_ms() >= deadline)
+			return fail(s, "sending %zu raw bytes: %s", len,
+			    tls_errors(detail, sizeof(detail)));
+		pfd.events = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+		(void)poll(&pfd, 1, 100);
+	}
+}
+
+/*
+ * The frame --bad names, on a session that is up, and what the server
+ * made of it. 0 when it ended the session as it must, -1 otherwise.
+ */
+static int
+bad_frame(struct session *s)
+{
+	static const char *const names[] = { "", "oversize", "truncate",
+	    "unknown" };
+	uint8_t buf[CTL_HDR_LEN + 4096];
+	struct ctl_msg m;
+	size_t len = CTL_HDR_LEN;
+	int r;
+
+	memset(buf, 0, sizeof(buf));
+	buf[0] = GUARD_PROTO_VERSION;
+	buf[1] = CTL_PING;
+	switch (s->o->bad) {
+	case BAD_OVERSIZE:
+		/* A header for 65535 bytes, and more than CTL_MAX_BODY. */
+		buf[2] = buf[3] = 0xff;
+		len = sizeof(buf);
+		break;
+	case BAD_TRUNCATE:
+		/* 3 of the 8 bytes of a PING's nonce. */
+		buf[3] = 8;
+		len = CTL_HDR_LEN + 3;
+		break;
+	case BAD_UNKNOWN:
+		buf[1] = 200;
+		break;
+	default:
+		return fail(s, "no bad frame to send");
+	}
+	if (send_raw(s, buf, len) == -1)
+		return -1;
+	if (s->o->bad == BAD_TRUNCATE) {
+		channel_close(&s->ch, 0);
+		s->have_channel = 0;
+		printf("testclient: session %ld: sent %s frame; closed\n",
+		    s->idx, names[s->o->bad]);
+		return 0;
+	}
+	r = next_msg(s, &m, MESSAGE_TIMEOUT_MS);
+	if (r == 1 && m.type == CTL_BYE && m.u.bye.reason == BYE_PROTOCOL) {
+		printf("testclient: session %ld: sent %s frame; server said "
+		    "BYE (%s)\n", s->idx, names[s->o->bad],
+		    ctl_bye_reason_name(m.u.bye.reason));
+		return 0;
+	}
+	if (r == 1)
+		return fail(s, "server answered the %s frame with %s",
+		    names[s->o->bad], ctl_type_name(m.type));
+	if (r == -2)
+		return fail(s, "server did not answer the %s frame within %d "
+		    "s", names[s->o->bad], MESSAGE_TIMEOUT_MS / 1000);
+	return fail(s, "server closed without BYE after the %s frame%s%s",
+	    names[s->o->bad], r == -1 ? ": " : "", r == -1 ? s->ch.err : "");
+}
+
 static void
 report_up(const struct session *s)
 {
@@ -763,13 +874,15 @@ session_body(struct session *s, enum end_mode end)
 	}
 	s->have_channel = 1;		/* the channel owns the socket now */
 	s->tcp = -1;
-	if (channel_handshake(&s->ch, ROLE_CLIENT, HANDSHAKE_TIMEOUT_MS) == -1)
+	if (channel_handshake(&s->ch, ROLE_CLIENT, HANDSHAKE_TIMEOUT_MS) != 0)
 		return fail(s, "%s", s->ch.err);
 	if (setup(s) == -1)
 		return -1;
 	if (s->o->keepalive && keepalive(s) == -1)
 		return -1;
 	report_up(s);
+	if (s->o->bad != BAD_NONE)
+		return bad_frame(s);
 	if (s->o->hold_seconds > 0) {
 		if ((r = hold(s, how, sizeof(how))) == -1)
 			return -1;

@@ -150,6 +150,11 @@ START_TEST(defaults_server)
 	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 30);
 	ck_assert_int_eq(C.keepalive_seconds, 10);
 	ck_assert_int_eq(C.dead_peer_seconds, 60);
+	ck_assert_int_eq(C.handshake_seconds, 10);
+	ck_assert_int_eq(C.max_pending, 64);
+	ck_assert_int_eq(C.max_pending_per_source, 8);
+	ck_assert_int_eq(C.connect_rate, 10);
+	ck_assert_int_eq(C.connect_burst, 20);
 }
 END_TEST
 
@@ -167,6 +172,7 @@ START_TEST(defaults_client)
 	ck_assert_uint_eq(C.rekey_bytes, 1ULL << 30);
 	ck_assert_int_eq(C.keepalive_seconds, 10);
 	ck_assert_int_eq(C.dead_peer_seconds, 60);
+	ck_assert_int_eq(C.handshake_seconds, 10);
 }
 END_TEST
 
@@ -232,7 +238,12 @@ START_TEST(file_every_server_key)
 	    "rekey-seconds 300\n"
 	    "rekey-bytes 512M\n"
 	    "keepalive-seconds 15\n"
-	    "dead-peer-seconds 90\n"), 0);
+	    "dead-peer-seconds 90\n"
+	    "handshake-seconds 30\n"
+	    "max-pending 200\n"
+	    "max-pending-per-source 16\n"
+	    "connect-rate 50\n"
+	    "connect-burst 100\n"), 0);
 	ck_assert_str_eq(C.crl, "/etc/guard/crl.pem");
 	ck_assert_str_eq(C.chroot_dir, "/var/empty");
 	ck_assert_str_eq(C.dev, "gd7");
@@ -258,6 +269,11 @@ START_TEST(file_every_server_key)
 	ck_assert_uint_eq(C.rekey_bytes, 512ULL << 20);
 	ck_assert_int_eq(C.keepalive_seconds, 15);
 	ck_assert_int_eq(C.dead_peer_seconds, 90);
+	ck_assert_int_eq(C.handshake_seconds, 30);
+	ck_assert_int_eq(C.max_pending, 200);
+	ck_assert_int_eq(C.max_pending_per_source, 16);
+	ck_assert_int_eq(C.connect_rate, 50);
+	ck_assert_int_eq(C.connect_burst, 100);
 	ck_assert_int_eq(check_conf(), 0);
 }
 END_TEST
@@ -277,7 +293,8 @@ START_TEST(file_every_client_key)
 	    "rekey-seconds 60\n"
 	    "rekey-bytes 2G\n"
 	    "keepalive-seconds 5\n"
-	    "dead-peer-seconds 15\n"), 0);
+	    "dead-peer-seconds 15\n"
+	    "handshake-seconds 20\n"), 0);
 	ck_assert_str_eq(C.peer_host[0], "vpn.example.org");
 	ck_assert_int_eq(C.peer_port[0], 4443);
 	ck_assert_str_eq(C.server_name, "gw.example.org");
@@ -286,6 +303,7 @@ START_TEST(file_every_client_key)
 	ck_assert_uint_eq(C.rekey_bytes, 2ULL << 30);
 	ck_assert_int_eq(C.keepalive_seconds, 5);
 	ck_assert_int_eq(C.dead_peer_seconds, 15);
+	ck_assert_int_eq(C.handshake_seconds, 20);
 	ck_assert_int_eq(check_conf(), 0);
 }
 END_TEST
@@ -647,6 +665,62 @@ START_TEST(value_max_peers)
 	expect_good_value(ROLE_SERVER, "max-peers", "4096");
 	expect_bad_value(ROLE_SERVER, "max-peers", "0");
 	expect_bad_value(ROLE_SERVER, "max-peers", "4097");
+}
+END_TEST
+
+START_TEST(value_handshake_seconds)
+{
+	expect_good_value(ROLE_SERVER, "handshake-seconds", "1");
+	ck_assert_int_eq(C.handshake_seconds, 1);
+	expect_good_value(ROLE_CLIENT, "handshake-seconds", "300");
+	ck_assert_int_eq(C.handshake_seconds, 300);
+	expect_bad_value(ROLE_SERVER, "handshake-seconds", "0");
+	ck_assert_ptr_nonnull(strstr(err, "1..300"));
+	expect_bad_value(ROLE_CLIENT, "handshake-seconds", "301");
+	expect_bad_value(ROLE_SERVER, "handshake-seconds", "5s");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+}
+END_TEST
+
+START_TEST(value_max_pending)
+{
+	expect_good_value(ROLE_SERVER, "max-pending", "1");
+	expect_good_value(ROLE_SERVER, "max-pending", "4096");
+	ck_assert_int_eq(C.max_pending, 4096);
+	expect_bad_value(ROLE_SERVER, "max-pending", "0");
+	expect_bad_value(ROLE_SERVER, "max-pending", "4097");
+	ck_assert_ptr_nonnull(strstr(err, "1..4096"));
+	expect_good_value(ROLE_SERVER, "max-pending-per-source", "1");
+	expect_good_value(ROLE_SERVER, "max-pending-per-source", "4096");
+	ck_assert_int_eq(C.max_pending_per_source, 4096);
+	expect_bad_value(ROLE_SERVER, "max-pending-per-source", "0");
+	expect_bad_value(ROLE_SERVER, "max-pending-per-source", "-1");
+	expect_bad_value(ROLE_SERVER, "max-pending-per-source", "4097");
+	/* Server keys. */
+	expect_error(ROLE_CLIENT, "max-pending 5\n", "guard.conf:1: "
+	    "max-pending is a guardd option, not for tunclient");
+	expect_error(ROLE_CLIENT, "max-pending-per-source 5\n",
+	    "guard.conf:1: max-pending-per-source is a guardd option");
+}
+END_TEST
+
+START_TEST(value_connect_rate)
+{
+	expect_good_value(ROLE_SERVER, "connect-rate", "1");
+	expect_good_value(ROLE_SERVER, "connect-rate", "100000");
+	ck_assert_int_eq(C.connect_rate, 100000);
+	expect_bad_value(ROLE_SERVER, "connect-rate", "0");
+	expect_bad_value(ROLE_SERVER, "connect-rate", "100001");
+	ck_assert_ptr_nonnull(strstr(err, "1..100000"));
+	expect_good_value(ROLE_SERVER, "connect-burst", "1");
+	expect_good_value(ROLE_SERVER, "connect-burst", "100000");
+	ck_assert_int_eq(C.connect_burst, 100000);
+	expect_bad_value(ROLE_SERVER, "connect-burst", "0");
+	expect_bad_value(ROLE_SERVER, "connect-burst", "1e3");
+	expect_error(ROLE_CLIENT, "connect-rate 5\n", "guard.conf:1: "
+	    "connect-rate is a guardd option, not for tunclient");
+	expect_error(ROLE_CLIENT, "connect-burst 5\n", "guard.conf:1: "
+	    "connect-burst is a guardd option, not for tunclient");
 }
 END_TEST
 
@@ -1140,6 +1214,29 @@ START_TEST(check_hand_built_values)
 	ck_assert_int_eq(check_conf(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "push-route"));
 	C.npush_route = 0;
+	C.handshake_seconds = 0;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "handshake-seconds"));
+	C.handshake_seconds = 301;
+	ck_assert_int_eq(check_conf(), -1);
+	C.handshake_seconds = 10;
+	C.max_pending = 0;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "max-pending"));
+	C.max_pending = 64;
+	C.max_pending_per_source = GUARD_MAX_PEERS + 1;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "max-pending-per-source"));
+	C.max_pending_per_source = 8;
+	C.connect_rate = 0;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "connect-rate"));
+	C.connect_rate = 10;
+	C.connect_burst = -5;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "connect-burst"));
+	C.connect_burst = 20;
+	ck_assert_msg(check_conf() == 0, "%s", err);
 	C.chroot_dir[0] = '\0';
 	ck_assert_int_eq(check_conf(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "chroot"));
@@ -1709,6 +1806,32 @@ START_TEST(load_timer_flags_server)
 }
 END_TEST
 
+START_TEST(load_gate_flags)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--ca", "/c", "--cert", "/e",
+	    "--key", "/k", "--pool4", "100.64.0.0/24", "--max-pending", "32",
+	    "--max-pending-per-source=4", "--connect-rate", "5",
+	    "--connect-burst", "7", "--handshake-seconds", "3", NULL), 0);
+	ck_assert_int_eq(C.max_pending, 32);
+	ck_assert_int_eq(C.max_pending_per_source, 4);
+	ck_assert_int_eq(C.connect_rate, 5);
+	ck_assert_int_eq(C.connect_burst, 7);
+	ck_assert_int_eq(C.handshake_seconds, 3);
+	/* The exact name wins over the longer one it begins. */
+	ck_assert_int_eq(load(ROLE_SERVER, "--max-pending", "0", NULL), -1);
+	ck_assert_str_eq(err, "--max-pending: 0 is out of range 1..4096");
+	ck_assert_int_eq(load(ROLE_SERVER, "--max-pe", "3", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ambiguous option '--max-pe'"));
+	ck_assert_int_eq(load(ROLE_CLIENT, "--connect-rate", "5", NULL), -1);
+	ck_assert_str_eq(err, "--connect-rate: connect-rate is a guardd "
+	    "option, not for tunclient");
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org", "--ca",
+	    "/c", "--cert", "/e", "--key", "/k", "--handshake-seconds", "60",
+	    NULL), 0);
+	ck_assert_int_eq(C.handshake_seconds, 60);
+}
+END_TEST
+
 START_TEST(load_timer_flags_client)
 {
 	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org", "--ca",
@@ -1835,6 +1958,11 @@ START_TEST(usage_server)
 	ck_assert_ptr_nonnull(strstr(u, "-c, --config FILE"));
 	ck_assert_ptr_nonnull(strstr(u, "(default gd0)"));
 	ck_assert_ptr_nonnull(strstr(u, "(default 51820)"));
+	ck_assert_ptr_nonnull(strstr(u, "--max-pending N"));
+	ck_assert_ptr_nonnull(strstr(u, "--max-pending-per-source N"));
+	ck_assert_ptr_nonnull(strstr(u, "--connect-rate N"));
+	ck_assert_ptr_nonnull(strstr(u, "--connect-burst N"));
+	ck_assert_ptr_nonnull(strstr(u, "--handshake-seconds N"));
 	ck_assert_ptr_null(strstr(u, "--peer"));
 	ck_assert_ptr_null(strstr(u, "--server-name"));
 }
@@ -1853,6 +1981,9 @@ START_TEST(usage_client)
 	ck_assert_ptr_nonnull(strstr(u, "--rekey-bytes N[KMG]"));
 	ck_assert_ptr_nonnull(strstr(u, "--keepalive-seconds N"));
 	ck_assert_ptr_nonnull(strstr(u, "--dead-peer-seconds N"));
+	ck_assert_ptr_nonnull(strstr(u, "--handshake-seconds N"));
+	ck_assert_ptr_null(strstr(u, "--max-pending"));
+	ck_assert_ptr_null(strstr(u, "--connect-rate"));
 }
 END_TEST
 
@@ -1864,7 +1995,9 @@ START_TEST(usage_lists_every_key)
 		"key", "listen", "max-peers", "mtu", "pool4", "pool6", "port",
 		"push-dns", "push-route", "queue-depth", "verbose",
 		"worker-uids", "rekey-seconds", "rekey-bytes",
-		"keepalive-seconds", "dead-peer-seconds",
+		"keepalive-seconds", "dead-peer-seconds", "handshake-seconds",
+		"max-pending", "max-pending-per-source", "connect-rate",
+		"connect-burst",
 	};
 	const char *u = usage_text(ROLE_SERVER);
 
@@ -1954,6 +2087,9 @@ conf_suite(void)
 	tcase_add_test(tc, value_rekey_seconds);
 	tcase_add_test(tc, value_keepalive_seconds);
 	tcase_add_test(tc, value_dead_peer_seconds);
+	tcase_add_test(tc, value_handshake_seconds);
+	tcase_add_test(tc, value_max_pending);
+	tcase_add_test(tc, value_connect_rate);
 	tcase_add_test(tc, value_rekey_bytes_suffixes);
 	tcase_add_test(tc, value_rekey_bytes_edges);
 	tcase_add_test(tc, value_rekey_bytes_bad_suffix);
@@ -2017,6 +2153,7 @@ conf_suite(void)
 	tcase_add_test(tc, load_timer_flags_checked_together);
 	tcase_add_test(tc, load_timer_file_then_flags_win);
 	tcase_add_test(tc, load_timer_file_checked_together);
+	tcase_add_test(tc, load_gate_flags);
 	tcase_add_test(tc, load_bad_role);
 	suite_add_tcase(s, tc);
 

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "control.h"
+#include "gate.h"
 #include "guard.h"
 #include "imsg.h"
 
@@ -120,6 +121,74 @@ START_TEST(status_json_quotes_strings)
 	    "a\"b\\c\x01");
 	a = answer("status json");
 	ck_assert_ptr_nonnull(strstr(a, "\"identity\":\"a\\\"b\\\\c\\u0001\""));
+}
+END_TEST
+
+/* A gate with some history: 8 held, and refusals. */
+static struct gate gate;
+
+static void
+gate_with_history(void)
+{
+	struct gate_limits lim = { .max_pending = 64,
+	    .max_pending_per_source = 8, .connect_rate = 10,
+	    .connect_burst = 20, .max_peers = 1024 };
+	struct gate_key k;
+	int i;
+
+	ck_assert_int_eq(gate_init(&gate, &lim, 1, NULL, NULL), 0);
+	memset(&k, 0, sizeof(k));
+	k.b[10] = k.b[11] = 0xff;
+	k.b[12] = 198, k.b[13] = 18, k.b[15] = 4;
+	for (i = 0; i < 8; i++) {
+		ck_assert_int_eq(gate_admit(&gate, &k, 0), GATE_OK);
+		ck_assert_int_eq(gate_hold(&gate, (uint32_t)i + 10, &k), 0);
+	}
+	for (i = 0; i < 12; i++)
+		ck_assert_int_eq(gate_admit(&gate, &k, 0), GATE_SOURCE);
+	ck_assert_int_eq(gate_admit(&gate, &k, 0), GATE_RATE);
+	ck_assert_int_eq(gate_admit(&gate, &k, 0), GATE_RATE);
+	for (i = 0; i < 3; i++)
+		gate_refuse(&gate, &k, GATE_PEERS, 0);
+	env.gate = &gate;
+}
+
+START_TEST(status_text_counts_refusals)
+{
+	const char *a;
+
+	/* Without a gate (a client), no such lines. */
+	ck_assert_ptr_null(strstr(answer("status"), "refused:"));
+	gate_with_history();
+	a = answer("status");
+	ck_assert_ptr_nonnull(strstr(a, "  connections: 8 accepted, 8 in "
+	    "their handshake (max-pending 64, 8 per source)\n"));
+	ck_assert_ptr_nonnull(strstr(a, "  refused: 2 over connect-rate 10/s "
+	    "(burst 20), 12 at max-pending-per-source, 0 at max-pending, 3 at "
+	    "max-peers\n"));
+	conf.role = ROLE_CLIENT;
+	ck_assert_ptr_null(strstr(answer("status"), "refused:"));
+	gate_free(&gate);
+}
+END_TEST
+
+START_TEST(status_json_counts_refusals)
+{
+	const char *a;
+
+	ck_assert_ptr_null(strstr(answer("status json"), "\"connections\""));
+	gate_with_history();
+	a = answer("status json");
+	ck_assert_int_eq(a[0], '{');
+	ck_assert_str_eq(a + strlen(a) - 2, "}\n");
+	ck_assert_ptr_nonnull(strstr(a, "\"connections\":{\"accepted\":8,"
+	    "\"pending\":8,\"max_pending\":64,\"max_pending_per_source\":8,"
+	    "\"connect_rate\":10,\"connect_burst\":20,\"refused\":{"
+	    "\"connect_rate\":2,\"max_pending_per_source\":12,"
+	    "\"max_pending\":0,\"max_peers\":3}},\"peers\":["));
+	conf.role = ROLE_CLIENT;
+	ck_assert_ptr_null(strstr(answer("status json"), "\"connections\""));
+	gate_free(&gate);
 }
 END_TEST
 
@@ -239,6 +308,8 @@ control_suite(void)
 	tcase_add_test(tc, status_text_names_peer);
 	tcase_add_test(tc, status_json_is_one_object);
 	tcase_add_test(tc, status_json_quotes_strings);
+	tcase_add_test(tc, status_text_counts_refusals);
+	tcase_add_test(tc, status_json_counts_refusals);
 	tcase_add_test(tc, status_takes_crlf);
 	tcase_add_test(tc, rekey_by_identity_reaches_tcpctl);
 	tcase_add_test(tc, rekey_by_id);
