@@ -7,7 +7,11 @@
 #                   then the network-namespace integration tests (root)
 #   make check-valgrind  the unit tests under valgrind's memcheck
 #   make fuzz       run every libFuzzer harness for FUZZ_SECONDS each
-#   make bench      throughput and latency through the tunnel (root)
+#   make bench      throughput, latency, start-up time and CPU cost through
+#                   the tunnel against the bare veth (root); ANCHORS=1 also
+#                   against OpenVPN and wireguard-go (installed with
+#                   apt-get when missing); SCALE=1000 instead one server
+#                   with 1000 peers connected at once
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -20,6 +24,8 @@ BUILD ?= build
 SANITIZE ?= 0
 FUZZ_SECONDS ?= 20
 FUZZ_CC ?= clang
+ANCHORS ?= 0
+SCALE ?=
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 PKGS := openssl libnl-route-3.0 libseccomp
@@ -154,8 +160,9 @@ check: all $(UNIT_BIN) $(TESTCLIENT) $(ATTACK) $(FLOOD) test-builds
 demo: all
 	$(Q)bash test/demo.sh
 
-bench: all
-	$(Q)bash test/bench.sh
+bench: all $(TESTCLIENT)
+	$(Q)if [ -n "$(SCALE)" ]; then bash test/bench-scale.sh "$(SCALE)"; \
+	else ANCHORS="$(ANCHORS)" bash test/bench.sh; fi
 
 # libFuzzer harnesses: every source file built with clang and sanitizers.
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -Icommon -Iguard -Itcpctl -Iudpdata \

@@ -1,7 +1,8 @@
 # Guard test library: hosts in network namespaces, a PKI, and the Guard
-# processes started on them. Sourced by demo.sh, the netns tests and
-# bench.sh. Everything made here is named after this shell's pid and
-# removed by lib_cleanup, which callers run from an EXIT trap.
+# processes started on them. Sourced by demo.sh, the netns tests,
+# bench.sh and bench-scale.sh. Everything made here is named after this
+# shell's pid and removed by lib_cleanup, which callers run from an EXIT
+# trap.
 #
 #                     namespace $NS_SW: bridge "br0"
 #          .--------------------+---------------------.
@@ -160,10 +161,11 @@ pki_up() {
 	"$PKI" client "$WORK/pki" bob >/dev/null
 }
 
-# start_server [extra guardd flags...]: logs to $WORK/server.log
+# start_server [extra guardd flags...]: logs to $WORK/server.log. The
+# IPv4 pool is 100.64.0.0/24, or POOL4 if set.
 start_server() {
 	ip netns exec "$NS_S" "$GUARDD" -f --dev gd0 --port "$PORT" \
-		--pool4 100.64.0.0/24 --pool6 fd00:6400::/64 \
+		--pool4 "${POOL4:-100.64.0.0/24}" --pool6 fd00:6400::/64 \
 		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/server.crt" \
 		--key "$WORK/pki/server.key" --worker-uids "$UIDS_S" \
 		--chroot "$WORK/empty" --control-socket "$WORK/server.sock" \

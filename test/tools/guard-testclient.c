@@ -1,6 +1,7 @@
 /*
  * guard-testclient: a Guard client without a TUN device, for tests that
- * connect and disconnect many times against one guardd.
+ * connect and disconnect many times against one guardd, and for the
+ * scale benchmark, which holds many sessions open at once.
  *
  * Each session: TCP connect, TLS 1.3 handshake (client role, mutual
  * certificates), HELLO with a random session id, CONFIG, REKEY for epoch 1
@@ -12,6 +13,20 @@
  * (clean: the server must close in answer), with a TCP reset (abort),
  * with a plain close and no BYE or close_notify (drop: a client whose
  * process died), or alternately clean and abort (mixed).
+ *
+ * With --ping ADDR, once its keys are in place (and the keepalive
+ * answered, with --keepalive), each session sends an ICMP echo request
+ * from its tunnel IPv4 address to ADDR through the data channel (again
+ * each second) and waits for the authenticated echo reply from ADDR: a
+ * packet through the server's TUN device and back through its queue.
+ *
+ * With --together (which needs --hold and implies --keepalive), a
+ * worker keeps all of its sessions open at once: it sets them up one
+ * after another, serving those already up meanwhile (PINGs answered, a
+ * sealed keepalive every few seconds, datagrams from the server taken
+ * in), holds them for --hold SECONDS after its last came up, pings
+ * through each again (with --ping), and then ends them all the --mode
+ * way. A session the server ends meanwhile counts as failed.
  *
  * With --bad, the session instead ends with a frame the server must
  * refuse, sent once the session is up: a PING whose header claims 65535
@@ -26,7 +41,7 @@
  *   guard-testclient --peer ADDR[:PORT] --ca CA --cert CRT --key KEY
  *       [--cert CRT --key KEY ...] [--server-name NAME] [--count N]
  *       [--parallel P] [--mode clean|abort|drop|mixed] [--keepalive]
- *       [--hold SECONDS [--expect-close]]
+ *       [--hold SECONDS [--expect-close | --together]] [--ping ADDR]
  *       [--bad oversize|truncate|unknown] [-v]
  *
  * Session i (from 0) uses certificate pair i mod (number of pairs). With
@@ -41,6 +56,7 @@
  * "testclient: N sessions, S ok, F failed"; the exit status is 0 when
  * F is 0, 1 otherwise, and 2 for a usage error.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -77,7 +93,7 @@
 #include "tls.h"
 
 enum {
-	MAX_PAIRS = 64,			/* certificate/key pairs */
+	MAX_PAIRS = 4096,		/* certificate/key pairs */
 	MAX_PARALLEL = 256,
 	CONNECT_TIMEOUT_MS = 5000,
 	HANDSHAKE_TIMEOUT_MS = 10000,	/* as tcpctl's set-up deadlines */
@@ -86,6 +102,10 @@ enum {
 	KEEPALIVE_WAIT_MS = 2000,	/* for the server's answer */
 	KEEPALIVE_RESEND_MS = 1000,	/* as tunclient knocks */
 	BYE_ANSWER_MS = 2000,		/* the server closes after our BYE */
+	PING_WAIT_MS = 3000,		/* for the echo reply */
+	PING_RESEND_MS = 1000,
+	PING_LEN = 20 + 8 + 16,		/* IPv4, ICMP header, payload */
+	HELD_KEEPALIVE_MS = 5000,	/* a held session's keepalives */
 	FIRST_EPOCH = 1,
 };
 
@@ -110,6 +130,8 @@ struct opts {
 	int keepalive;
 	long hold_seconds;		/* 0: none */
 	int expect_close;		/* the server must end a held session */
+	int together;			/* a worker's sessions held at once */
+	struct prefix ping;		/* family 0: no --ping */
 	enum bad_frame bad;		/* BAD_NONE: a well-behaved session */
 	int verbose;
 };
@@ -126,6 +148,8 @@ struct session {
 	uint32_t local_session;		/* the server puts this in datagrams */
 	struct ctl_config cfg;
 	struct dp_keys keys;
+	uint16_t ping_seq;
+	long next_keepalive;		/* ms; --together */
 	long t[6];			/* ms: start, TCP, TLS, CONFIG, keys, end */
 };
 
@@ -155,7 +179,8 @@ usage(void)
 	    "[--count N]\n"
 	    "           [--parallel P] [--mode clean|abort|drop|mixed] "
 	    "[--keepalive]\n"
-	    "           [--hold SECONDS [--expect-close]]\n"
+	    "           [--hold SECONDS [--expect-close | --together]] "
+	    "[--ping ADDR]\n"
 	    "           [--bad oversize|truncate|unknown] [-v]\n");
 	exit(2);
 }
@@ -237,7 +262,8 @@ static void
 parse_args(struct opts *o, int argc, char **argv)
 {
 	enum { O_PEER = 256, O_CA, O_CERT, O_KEY, O_NAME, O_COUNT, O_PAR,
-	    O_MODE, O_KEEPALIVE, O_HOLD, O_EXPECT_CLOSE, O_BAD };
+	    O_MODE, O_KEEPALIVE, O_HOLD, O_EXPECT_CLOSE, O_TOGETHER, O_PING,
+	    O_BAD };
 	static const struct option longopts[] = {
 		{ "peer", required_argument, NULL, O_PEER },
 		{ "ca", required_argument, NULL, O_CA },
@@ -250,6 +276,8 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "keepalive", no_argument, NULL, O_KEEPALIVE },
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "expect-close", no_argument, NULL, O_EXPECT_CLOSE },
+		{ "together", no_argument, NULL, O_TOGETHER },
+		{ "ping", required_argument, NULL, O_PING },
 		{ "bad", required_argument, NULL, O_BAD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -311,6 +339,18 @@ parse_args(struct opts *o, int argc, char **argv)
 		case O_EXPECT_CLOSE:
 			o->expect_close = 1;
 			break;
+		case O_TOGETHER:
+			o->together = 1;
+			o->keepalive = 1;
+			break;
+		case O_PING:
+			if (addr_parse(optarg, &o->ping) == -1 ||
+			    o->ping.family != AF_INET) {
+				fprintf(stderr, "guard-testclient: --ping %s: "
+				    "not an IPv4 address\n", optarg);
+				exit(2);
+			}
+			break;
 		case O_BAD:
 			if (strcmp(optarg, "oversize") == 0)
 				o->bad = BAD_OVERSIZE;
@@ -331,6 +371,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	if (optind != argc || o->peer == NULL || o->ca == NULL ||
 	    o->ncert == 0 || o->ncert != o->nkey ||
 	    (o->expect_close && o->hold_seconds == 0) ||
+	    (o->together && (o->hold_seconds == 0 || o->expect_close)) ||
 	    (o->bad != BAD_NONE && o->hold_seconds > 0))
 		usage();
 	if (o->parallel > o->count)
@@ -570,24 +611,14 @@ setup(struct session *s)
 	return r;
 }
 
-/*
- * One sealed keepalive to the server's UDP port (again each second), and
- * the server's authenticated answer within KEEPALIVE_WAIT_MS.
- */
+/* The UDP socket, connected to the port CONFIG named. 0 or -1 (logged). */
 static int
-keepalive(struct session *s)
+udp_open(struct session *s)
 {
 	struct sockaddr_storage ss = s->o->addr;
-	static const struct dp_sources nosources;
-	uint8_t buf[DATA_MAX_DGRAM];
-	const uint8_t *pkt;
-	size_t pktlen;
-	long deadline = now_ms() + KEEPALIVE_WAIT_MS, next_send = now_ms(), wait;
-	struct pollfd pfd;
-	enum dp_verdict v;
-	ssize_t n;
-	int sent = 0, dropped = 0, r;
 
+	if (s->udp != -1)
+		return 0;
 	if (ss.ss_family == AF_INET)
 		((struct sockaddr_in *)&ss)->sin_port = htons(s->cfg.udp_port);
 	else
@@ -600,18 +631,50 @@ keepalive(struct session *s)
 	if (connect(s->udp, (struct sockaddr *)&ss, s->o->addrlen) == -1)
 		return fail(s, "UDP connect to port %u: %s", s->cfg.udp_port,
 		    strerror(errno));
+	return 0;
+}
+
+/* Seal and send one keepalive. 0 or -1 (logged). */
+static int
+send_keepalive(struct session *s)
+{
+	uint8_t buf[DATA_OVERHEAD];
+	ssize_t n;
+
+	n = dp_seal(&s->keys, DATA_KEEPALIVE, NULL, 0, buf, sizeof(buf));
+	if (n != DATA_OVERHEAD)
+		return fail(s, "sealing a keepalive failed");
+	if (send(s->udp, buf, (size_t)n, 0) != n)
+		return fail(s, "sending a keepalive to UDP port %u: %s",
+		    s->cfg.udp_port, strerror(errno));
+	return 0;
+}
+
+/*
+ * One sealed keepalive to the server's UDP port (again each second), and
+ * the server's authenticated answer within KEEPALIVE_WAIT_MS.
+ */
+static int
+keepalive(struct session *s)
+{
+	static const struct dp_sources nosources;
+	uint8_t buf[DATA_MAX_DGRAM];
+	const uint8_t *pkt;
+	size_t pktlen;
+	long deadline = now_ms() + KEEPALIVE_WAIT_MS, next_send = now_ms(), wait;
+	struct pollfd pfd;
+	enum dp_verdict v;
+	ssize_t n;
+	int sent = 0, dropped = 0, r;
+
+	if (udp_open(s) == -1)
+		return -1;
 	pfd.fd = s->udp;
 	pfd.events = POLLIN;
 	for (;;) {
 		if (now_ms() >= next_send) {
-			n = dp_seal(&s->keys, DATA_KEEPALIVE, NULL, 0, buf,
-			    sizeof(buf));
-			if (n != DATA_OVERHEAD)
-				return fail(s, "sealing a keepalive failed");
-			if (send(s->udp, buf, (size_t)n, 0) != n)
-				return fail(s, "sending a keepalive to UDP "
-				    "port %u: %s", s->cfg.udp_port,
-				    strerror(errno));
+			if (send_keepalive(s) == -1)
+				return -1;
 			sent++;
 			next_send += KEEPALIVE_RESEND_MS;
 		}
@@ -638,6 +701,140 @@ keepalive(struct session *s)
 		if (errno == ECONNREFUSED)
 			return fail(s, "UDP port %u refused the keepalive "
 			    "(nothing listens there)", s->cfg.udp_port);
+		if (errno != EAGAIN && errno != EINTR)
+			return fail(s, "UDP receive: %s", strerror(errno));
+	}
+}
+
+/* The Internet checksum of len bytes. */
+static uint16_t
+inet_cksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len % 2)
+		sum += (uint32_t)(p[len - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * An ICMP echo request (IPv4) from the session's tunnel address to
+ * --ping, with identifier and sequence number id and seq, into pkt.
+ */
+static void
+echo_request(const struct session *s, uint16_t id, uint16_t seq,
+    uint8_t pkt[PING_LEN])
+{
+	uint16_t c;
+
+	memset(pkt, 0, PING_LEN);
+	pkt[0] = 0x45;			/* version 4, 20-byte header */
+	pkt[2] = PING_LEN >> 8;
+	pkt[3] = PING_LEN & 0xff;
+	pkt[8] = 64;			/* TTL */
+	pkt[9] = 1;			/* ICMP */
+	memcpy(pkt + 12, s->cfg.addr4.addr, 4);
+	memcpy(pkt + 16, s->o->ping.addr, 4);
+	c = inet_cksum(pkt, 20);
+	pkt[10] = (uint8_t)(c >> 8);
+	pkt[11] = (uint8_t)c;
+	pkt[20] = 8;			/* echo request, code 0 */
+	pkt[24] = (uint8_t)(id >> 8);
+	pkt[25] = (uint8_t)id;
+	pkt[26] = (uint8_t)(seq >> 8);
+	pkt[27] = (uint8_t)seq;
+	memcpy(pkt + 28, "guard-testclient", 16);
+	c = inet_cksum(pkt + 20, PING_LEN - 20);
+	pkt[22] = (uint8_t)(c >> 8);
+	pkt[23] = (uint8_t)c;
+}
+
+/* Is pkt the echo reply to id and seq, from --ping to us? */
+static int
+is_echo_reply(const struct session *s, const uint8_t *pkt, size_t len,
+    uint16_t id, uint16_t seq)
+{
+	size_t hl;
+
+	if (len < 20 || (pkt[0] >> 4) != 4 || pkt[9] != 1 ||
+	    memcmp(pkt + 12, s->o->ping.addr, 4) != 0 ||
+	    memcmp(pkt + 16, s->cfg.addr4.addr, 4) != 0)
+		return 0;
+	hl = (size_t)(pkt[0] & 0x0f) * 4;
+	return len >= hl + 8 && pkt[hl] == 0 && pkt[hl + 1] == 0 &&
+	    (pkt[hl + 4] << 8 | pkt[hl + 5]) == id &&
+	    (pkt[hl + 6] << 8 | pkt[hl + 7]) == seq;
+}
+
+/*
+ * An echo request through the tunnel to --ping (again each second) and
+ * its authenticated echo reply within PING_WAIT_MS: through the server's
+ * udpdata, its TUN device, GUARD and the peer's queue, and back.
+ */
+static int
+ping(struct session *s)
+{
+	uint8_t pkt[PING_LEN], buf[DATA_MAX_DGRAM];
+	struct dp_sources src;
+	const uint8_t *in;
+	size_t inlen;
+	uint16_t id = (uint16_t)s->local_session, seq = ++s->ping_seq;
+	long deadline = now_ms() + PING_WAIT_MS, next_send = now_ms(), wait;
+	char a[PREFIX_STRLEN];
+	struct pollfd pfd;
+	enum dp_verdict v;
+	ssize_t n;
+	int sent = 0, r;
+
+	if (s->cfg.addr4.family != AF_INET)
+		return fail(s, "no IPv4 tunnel address to ping from");
+	if (udp_open(s) == -1)
+		return -1;
+	memset(&src, 0, sizeof(src));
+	src.n = 1;
+	src.p[0] = s->o->ping;
+	echo_request(s, id, seq, pkt);
+	pfd.fd = s->udp;
+	pfd.events = POLLIN;
+	for (;;) {
+		if (now_ms() >= next_send) {
+			n = dp_seal(&s->keys, DATA_PACKET, pkt, sizeof(pkt),
+			    buf, sizeof(buf));
+			if (n <= 0)
+				return fail(s, "sealing an echo request failed");
+			if (send(s->udp, buf, (size_t)n, 0) != n)
+				return fail(s, "sending an echo request: %s",
+				    strerror(errno));
+			sent++;
+			next_send += PING_RESEND_MS;
+		}
+		if (now_ms() >= deadline)
+			return fail(s, "no echo reply from %s through the "
+			    "tunnel within %d ms (%d sent)",
+			    prefix_fmt(&s->o->ping, a, sizeof(a)),
+			    PING_WAIT_MS, sent);
+		wait = (next_send < deadline ? next_send : deadline) - now_ms();
+		r = poll(&pfd, 1, wait > 0 ? (int)wait : 0);
+		if (r == -1 && errno != EINTR)
+			return fail(s, "poll: %s", strerror(errno));
+		if (r <= 0)
+			continue;
+		while ((n = recv(s->udp, buf, sizeof(buf), 0)) >= 0) {
+			v = dp_open(&s->keys, &src, buf, (size_t)n, &in,
+			    &inlen);
+			if (v == DP_PACKET && is_echo_reply(s, in, inlen, id,
+			    seq))
+				return 0;
+			if (v != DP_PACKET && v != DP_KEEPALIVE)
+				log_warnx("session %ld: dropped a %zd-byte "
+				    "datagram from the server: %s", s->idx, n,
+				    dp_verdict_name(v));
+		}
 		if (errno != EAGAIN && errno != EINTR)
 			return fail(s, "UDP receive: %s", strerror(errno));
 	}
@@ -833,8 +1030,9 @@ report_up(const struct session *s)
 		prefix_fmt(&s->cfg.addr4, a4, sizeof(a4));
 	if (s->cfg.addr6.family)
 		prefix_fmt(&s->cfg.addr6, a6, sizeof(a6));
-	printf("testclient: session %ld up: %s %s udp port %u%s\n", s->idx,
-	    a4, a6, s->cfg.udp_port, s->o->keepalive ? " keepalive ok" : "");
+	printf("testclient: session %ld up: %s %s udp port %u%s%s\n", s->idx,
+	    a4, a6, s->cfg.udp_port, s->o->keepalive ? " keepalive ok" : "",
+	    s->o->ping.family ? " ping ok" : "");
 	fflush(stdout);
 }
 
@@ -854,12 +1052,10 @@ session_release(struct session *s)
 	dp_keys_clear(&s->keys);
 }
 
+/* Connect, TLS, CONFIG, keys, and the keepalive and ping asked for. */
 static int
-session_body(struct session *s, enum end_mode end)
+session_up(struct session *s)
 {
-	char how[64];
-	int r;
-
 	s->t[0] = now_ms();
 	if (tcp_connect(s) == -1)
 		return -1;
@@ -880,7 +1076,29 @@ session_body(struct session *s, enum end_mode end)
 		return -1;
 	if (s->o->keepalive && keepalive(s) == -1)
 		return -1;
+	if (s->o->ping.family && ping(s) == -1)
+		return -1;
 	report_up(s);
+	return 0;
+}
+
+/* The end --mode asks for. */
+static int
+session_end(struct session *s, enum end_mode end)
+{
+	if (end == END_CLEAN)
+		return end_clean(s);
+	return end_abort(s, end == END_ABORT);
+}
+
+static int
+session_body(struct session *s, enum end_mode end)
+{
+	char how[64];
+	int r;
+
+	if (session_up(s) == -1)
+		return -1;
 	if (s->o->bad != BAD_NONE)
 		return bad_frame(s);
 	if (s->o->hold_seconds > 0) {
@@ -899,36 +1117,183 @@ session_body(struct session *s, enum end_mode end)
 			return fail(s, "server %s while the session was held",
 			    how);
 	}
-	if (end == END_CLEAN)
-		return end_clean(s);
-	return end_abort(s, end == END_ABORT);
+	return session_end(s, end);
+}
+
+static void
+session_init(struct session *s, const struct opts *o, SSL_CTX *ctx, long i)
+{
+	memset(s, 0, sizeof(*s));
+	s->idx = i + 1;
+	s->o = o;
+	s->ctx = ctx;
+	s->tcp = s->udp = -1;
+	s->ch.fd = -1;
+}
+
+/* How session i ends. */
+static enum end_mode
+end_of(const struct opts *o, long i)
+{
+	if (o->mode == END_MIXED)
+		return i % 2 == 0 ? END_CLEAN : END_ABORT;
+	return o->mode;
+}
+
+/* Release what s holds; r is how it went. Returns r. */
+static int
+session_done(struct session *s, int r)
+{
+	session_release(s);
+	wipe(&s->cfg, sizeof(s->cfg));
+	s->t[5] = now_ms();
+	if (r == 0)
+		log_debug("session %ld: ok in %ld ms: TCP %ld, TLS %ld, CONFIG "
+		    "%ld, keys %ld, the rest %ld", s->idx, s->t[5] - s->t[0],
+		    s->t[1] - s->t[0], s->t[2] - s->t[1], s->t[3] - s->t[2],
+		    s->t[4] - s->t[3], s->t[5] - s->t[4]);
+	return r;
 }
 
 static int
 session_run(const struct opts *o, SSL_CTX *ctx, long i)
 {
 	struct session s;
-	enum end_mode end = o->mode;
+
+	session_init(&s, o, ctx, i);
+	return session_done(&s, session_body(&s, end_of(o, i)));
+}
+
+/* ---- sessions held together (--together) ------------------------------- */
+
+/*
+ * Serve a held session without waiting: answer the server's PINGs, take
+ * in its datagrams, send a keepalive when one is due. 0, or -1 when the
+ * session is over (logged).
+ */
+static int
+serve(struct session *s)
+{
+	static const struct dp_sources nosources;
+	uint8_t buf[DATA_MAX_DGRAM];
+	const uint8_t *pkt;
+	size_t pktlen;
+	struct ctl_msg m;
+	ssize_t n;
 	int r;
 
-	memset(&s, 0, sizeof(s));
-	s.idx = i + 1;
-	s.o = o;
-	s.ctx = ctx;
-	s.tcp = s.udp = -1;
-	s.ch.fd = -1;
-	if (end == END_MIXED)
-		end = i % 2 == 0 ? END_CLEAN : END_ABORT;
-	r = session_body(&s, end);
-	session_release(&s);
-	wipe(&s.cfg, sizeof(s.cfg));
-	s.t[5] = now_ms();
+	r = next_msg(s, &m, 0);
+	if (r == 1 && m.type == CTL_BYE)
+		return fail(s, "server sent BYE (%s) while the session was "
+		    "held", ctl_bye_reason_name(m.u.bye.reason));
+	if (r == 1)
+		return fail(s, "server sent unexpected %s",
+		    ctl_type_name(m.type));
 	if (r == 0)
-		log_debug("session %ld: ok in %ld ms: TCP %ld, TLS %ld, CONFIG "
-		    "%ld, keys %ld, the rest %ld", s.idx, s.t[5] - s.t[0],
-		    s.t[1] - s.t[0], s.t[2] - s.t[1], s.t[3] - s.t[2],
-		    s.t[4] - s.t[3], s.t[5] - s.t[4]);
-	return r;
+		return fail(s, "server closed the connection while the "
+		    "session was held");
+	if (r == -1)
+		return fail(s, "while holding: %s", s->ch.err);
+	if (r != -2)
+		return -1;
+	while ((n = recv(s->udp, buf, sizeof(buf), 0)) >= 0)
+		(void)dp_open(&s->keys, &nosources, buf, (size_t)n, &pkt,
+		    &pktlen);
+	if (errno != EAGAIN && errno != EINTR)
+		return fail(s, "UDP receive: %s", strerror(errno));
+	if (now_ms() >= s->next_keepalive) {
+		if (send_keepalive(s) == -1)
+			return -1;
+		s->next_keepalive = now_ms() + HELD_KEEPALIVE_MS;
+	}
+	return 0;
+}
+
+/* Serve every session still held; one that is over is released. */
+static void
+serve_all(struct session **held, long n, struct tally *t)
+{
+	long k;
+
+	for (k = 0; k < n; k++)
+		if (held[k] != NULL && serve(held[k]) == -1) {
+			session_done(held[k], -1);
+			free(held[k]);
+			held[k] = NULL;
+			t->failed++;
+		}
+}
+
+/*
+ * Sessions first, first + step, ... below count, all open at once: set
+ * up one after another, held for hold_seconds after the last came up,
+ * pinged through again, then ended.
+ */
+static void
+run_together(const struct opts *o, SSL_CTX **ctx, long first, long step,
+    struct tally *t)
+{
+	struct session **held;
+	struct pollfd *pfd;
+	long i, k, n = 0, cap, deadline, wait, due;
+	int r;
+
+	cap = (o->count - first + step - 1) / step;
+	held = calloc((size_t)cap, sizeof(*held));
+	pfd = calloc((size_t)cap * 2, sizeof(*pfd));
+	if (held == NULL || pfd == NULL) {
+		log_warnx("no memory for %ld sessions", cap);
+		t->failed += cap;
+		free(held);
+		free(pfd);
+		return;
+	}
+	for (i = first; i < o->count; i += step) {
+		if ((held[n] = malloc(sizeof(**held))) == NULL) {
+			log_warnx("session %ld: no memory", i + 1);
+			t->failed++;
+			continue;
+		}
+		session_init(held[n], o, ctx[i % o->ncert], i);
+		if (session_up(held[n]) == -1) {
+			session_done(held[n], -1);
+			free(held[n]);
+			held[n] = NULL;
+			t->failed++;
+			continue;
+		}
+		held[n]->next_keepalive = now_ms() + HELD_KEEPALIVE_MS;
+		serve_all(held, ++n, t);
+	}
+	deadline = now_ms() + o->hold_seconds * 1000L;
+	while ((wait = deadline - now_ms()) > 0) {
+		for (k = 0; k < n; k++) {
+			pfd[2 * k].fd = held[k] ? held[k]->ch.fd : -1;
+			pfd[2 * k + 1].fd = held[k] ? held[k]->udp : -1;
+			pfd[2 * k].events = pfd[2 * k + 1].events = POLLIN;
+			due = held[k] ? held[k]->next_keepalive - now_ms() : wait;
+			if (due < wait)
+				wait = due > 0 ? due : 0;
+		}
+		if (poll(pfd, (nfds_t)(2 * n), (int)wait) == -1 &&
+		    errno != EINTR)
+			log_warn("poll");
+		serve_all(held, n, t);
+	}
+	for (k = 0; k < n; k++) {
+		if (held[k] == NULL)
+			continue;
+		r = o->ping.family ? ping(held[k]) : 0;
+		if (r == 0)
+			r = session_end(held[k], end_of(o, held[k]->idx - 1));
+		if (session_done(held[k], r) == 0)
+			t->ok++;
+		else
+			t->failed++;
+		free(held[k]);
+	}
+	free(held);
+	free(pfd);
 }
 
 /* ---- running many ------------------------------------------------------ */
@@ -940,6 +1305,10 @@ run_range(const struct opts *o, SSL_CTX **ctx, long first, long step,
 {
 	long i;
 
+	if (o->together) {
+		run_together(o, ctx, first, step, t);
+		return;
+	}
 	for (i = first; i < o->count; i += step) {
 		if (session_run(o, ctx[i % o->ncert], i) == 0)
 			t->ok++;
@@ -1033,10 +1402,17 @@ main(int argc, char **argv)
 	static SSL_CTX *ctx[MAX_PAIRS];
 	struct opts o;
 	struct tally total;
+	struct rlimit rl;
 	char err[512];
 	int i;
 
 	parse_args(&o, argc, argv);
+	/* --together holds two descriptors per session. */
+	if (o.together && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	log_init(1, o.verbose > 1, "testclient");
 	log_procinit("testclient");
 	signal(SIGPIPE, SIG_IGN);
