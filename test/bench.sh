@@ -267,13 +267,19 @@ measure_rtt() {
 # measure_tcp IMPL TEST: one iperf3 run; receiver Mbit/s and bytes, and
 # the CPU ticks of the tunnel's processes, per process and in all.
 measure_tcp() {
-	local impl=$1 test=$2 streams=${2%R} rev='' json=$WORK/iperf.json
+	local impl=$1 test=$2 streams=${2%R} rev='' json=$WORK/iperf.json i
 	[ "$test" = "${test%R}" ] || rev=-R
-	cpu_snap "$impl" "$WORK/cpu.0"
-	# shellcheck disable=SC2086
-	n "$NS_A" iperf3 -c "${ADDR[$impl]}" -t "$SECONDS_EACH" -P "$streams" \
-		$rev -J >"$json" 2>&1 || true
-	cpu_snap "$impl" "$WORK/cpu.1"
+	# After a run the iperf3 server may still be busy for a moment (with
+	# -R it sends until the last data left its socket): try again.
+	for i in $(seq 40); do
+		cpu_snap "$impl" "$WORK/cpu.0"
+		# shellcheck disable=SC2086
+		n "$NS_A" iperf3 -c "${ADDR[$impl]}" -t "$SECONDS_EACH" \
+			-P "$streams" $rev -J >"$json" 2>&1 || true
+		cpu_snap "$impl" "$WORK/cpu.1"
+		grep -q 'the server is busy' "$json" || break
+		sleep 0.5
+	done
 	if ! jq -e '.end.sum_received.bytes > 0' "$json" >/dev/null 2>&1; then
 		say "# round $ROUND: iperf3 through ${NAME[$impl]} ($test) failed: $(jq -r '.error // empty' "$json" 2>/dev/null | head -1)"
 		return 0
@@ -295,7 +301,7 @@ measure_tcp() {
 # measure_syscalls: strace -c on each Guard process while
 # SYSCALL_MIB MiB go from client to server.
 measure_syscalls() {
-	local side pid comm sp=() json=$WORK/iperf-strace.json f col
+	local side pid comm sp=() json=$WORK/iperf-strace.json f col i
 	while read -r side pid; do
 		comm=$(cat "/proc/$pid/comm")
 		strace -c -o "$WORK/strace.$side.$comm.$pid" -p "$pid" \
@@ -304,7 +310,12 @@ measure_syscalls() {
 		LIB_PIDS+=("$!")
 	done < <(tunnel_pids guard)
 	sleep 1
-	n "$NS_A" iperf3 -c "${ADDR[guard]}" -n "${SYSCALL_MIB}M" -J >"$json" 2>&1 || true
+	for i in $(seq 40); do
+		n "$NS_A" iperf3 -c "${ADDR[guard]}" -n "${SYSCALL_MIB}M" -J \
+			>"$json" 2>&1 || true
+		grep -q 'the server is busy' "$json" || break
+		sleep 0.5
+	done
 	kill -INT "${sp[@]}" 2>/dev/null || true
 	stop_pids "${sp[@]}"
 	SC_BYTES=$(jq '.end.sum_received.bytes // 0' "$json" 2>/dev/null || echo 0)
