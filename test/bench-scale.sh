@@ -287,7 +287,7 @@ cpu_s() { awk -v t="$1" 'BEGIN { printf "%.2f s", t / 1000000 }'; }
 	echo "| server: peers with packets in (rx_packets >= 1) and out (tx_packets >= 1) | $S_RX, $S_TX |"
 	echo "| server: batches dropped at a full queue, all peers | $S_QFULL |"
 	echo "| client: after the hold a second echo through each, then BYE (exit $TC_RC) | $TC_OK ok, $TC_FAILED failed |"
-	echo "| the end, from the end of the hold: a second echo through each, BYE, until GUARD has only its router left | $T_DOWN |"
+	echo "| the end, from about the end of the hold: a second echo through each, BYE, until GUARD has only its router left | $T_DOWN |"
 	echo "| guardctl status --json with $N peers | $(secs "$T_STATUS") s, $STATUS_KB KiB |"
 	echo
 	echo "| memory with $N peers up | total | per peer |"
