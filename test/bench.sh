@@ -52,7 +52,10 @@ MTU=1420
 WGS=${TAG}ws			# wireguard-go's interfaces: their control
 WGC=${TAG}wc			# sockets in /var/run/wireguard are host-wide
 
+FG_PID=
 bench_cleanup() {
+	# An iperf3 client whose namespace goes away would spin.
+	if [ -n "$FG_PID" ]; then kill -TERM "$FG_PID" 2>/dev/null; fi
 	lib_cleanup
 	rm -f "/var/run/wireguard/$WGS.sock" "/var/run/wireguard/$WGC.sock"
 }
@@ -100,6 +103,18 @@ RESULTS=$WORK/results		# "ROUND IMPL KEY VALUE" lines
 
 now_ms() { date +%s%3N; }
 record() { echo "$*" >>"$RESULTS"; }
+
+# client_run CMD...: CMD in client a's namespace, in the background while
+# this shell waits, so that the cleanup can stop it when the benchmark is
+# interrupted. Its exit status.
+client_run() {
+	local rc=0
+	ip netns exec "$NS_A" "$@" &
+	FG_PID=$!
+	wait "$FG_PID" || rc=$?
+	FG_PID=
+	return "$rc"
+}
 
 # Is PID running (not a zombie)?
 alive() {
@@ -274,7 +289,7 @@ measure_tcp() {
 	for i in $(seq 40); do
 		cpu_snap "$impl" "$WORK/cpu.0"
 		# shellcheck disable=SC2086
-		n "$NS_A" iperf3 -c "${ADDR[$impl]}" -t "$SECONDS_EACH" \
+		client_run iperf3 -c "${ADDR[$impl]}" -t "$SECONDS_EACH" \
 			-P "$streams" $rev -J >"$json" 2>&1 || true
 		cpu_snap "$impl" "$WORK/cpu.1"
 		grep -q 'the server is busy' "$json" || break
@@ -311,7 +326,7 @@ measure_syscalls() {
 	done < <(tunnel_pids guard)
 	sleep 1
 	for i in $(seq 40); do
-		n "$NS_A" iperf3 -c "${ADDR[guard]}" -n "${SYSCALL_MIB}M" -J \
+		client_run iperf3 -c "${ADDR[guard]}" -n "${SYSCALL_MIB}M" -J \
 			>"$json" 2>&1 || true
 		grep -q 'the server is busy' "$json" || break
 		sleep 0.5
