@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -32,4 +33,13 @@ str_quote(const char *s, char *buf, size_t len)
 		buf[i - 3] = buf[i - 2] = buf[i - 1] = '.';
 	buf[i] = '\0';
 	return buf;
+}
+
+int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -3,6 +3,7 @@
 #define GUARD_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* printf into an error buffer; err may be NULL or errlen 0. */
 void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -14,5 +15,8 @@ void seterr(char *err, size_t errlen, const char *fmt, ...)
  * Returns buf.
  */
 const char *str_quote(const char *s, char *buf, size_t len);
+
+/* Milliseconds of CLOCK_MONOTONIC: for deadlines and rates, never dates. */
+int64_t monotonic_ms(void);
 
 #endif

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "tcpctl.h"
 #include "tls.h"
+#include "util.h"
 
 enum {
 	CONNECT_TIMEOUT_MS = 10000,
@@ -357,15 +358,6 @@ client_worker_ready(struct guard_env *env, struct peer *p)
 	(void)p;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* The next wait: doubling up to a minute, with a quarter of jitter. */
 static long
 backoff_next(struct guard_env *env)
@@ -385,7 +377,7 @@ reconnect_schedule(struct guard_env *env)
 {
 	long wait = backoff_next(env);
 
-	env->reconnect_at = now_ms() + wait;
+	env->reconnect_at = monotonic_ms() + wait;
 	log_info("reconnecting in %.1f s", (double)wait / 1000);
 }
 
@@ -442,12 +434,12 @@ client_tick(struct guard_env *env)
 
 	if (env->reconnect_at == 0)
 		return -1;
-	if ((left = env->reconnect_at - now_ms()) > 0)
+	if ((left = env->reconnect_at - monotonic_ms()) > 0)
 		return (int)left;
 	(void)client_reconnect(env);
 	if (env->reconnect_at == 0)
 		return -1;
-	return (int)(env->reconnect_at - now_ms());
+	return (int)(env->reconnect_at - monotonic_ms());
 }
 
 static const struct guard_ops client_ops = {

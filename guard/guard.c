@@ -257,7 +257,10 @@ router_start(struct guard_env *env)
 	CAPBIT(CAP_NET_ADMIN) | CAPBIT(CAP_KILL))
 /* What GUARD itself uses once running: signals to workers' uids. */
 #define GUARD_CAPS_KEEP		CAPBIT(CAP_KILL)
-/* What dropping privileges in a child takes. */
+/*
+ * What dropping privileges takes: a uid change and a chroot in each child,
+ * and CAP_SETPCAP for GUARD to cut its own bounding set.
+ */
 #define GUARD_CAPS_DROP		(CAPBIT(CAP_SETUID) | CAPBIT(CAP_SETGID) | \
 	CAPBIT(CAP_SYS_CHROOT) | CAPBIT(CAP_SETPCAP))
 

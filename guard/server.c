@@ -28,6 +28,7 @@
 #include "log.h"
 #include "server.h"
 #include "tls.h"
+#include "util.h"
 
 /*
  * Room for a burst of connections while GUARD closes those over a limit:
@@ -35,15 +36,6 @@
  * kernel caps it at net.core.somaxconn.
  */
 enum { LISTEN_BACKLOG = 1024 };
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- peers ------------------------------------------------------------- */
 
@@ -214,7 +206,7 @@ server_peer_gone(struct guard_env *env, struct peer *p)
 static int
 server_tick(struct guard_env *env)
 {
-	return env->gate != NULL ? gate_tick(env->gate, mono_ms()) : -1;
+	return env->gate != NULL ? gate_tick(env->gate, monotonic_ms()) : -1;
 }
 
 /* ---- accepting --------------------------------------------------------- */
@@ -276,7 +268,7 @@ server_accept(struct guard_env *env, int index)
 				log_warn("accept");
 			return;
 		}
-		now = mono_ms();
+		now = monotonic_ms();
 		if (gate_key_of((struct sockaddr *)&remote, rlen, &key) == -1) {
 			log_warnx("refusing a connection from address family "
 			    "%d", remote.ss_family);
@@ -436,7 +428,7 @@ gate_setup(struct guard_env *env, struct gate *g)
 	uint32_t seed;
 
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint32_t)mono_ms() ^ (uint32_t)getpid();
+		seed = (uint32_t)monotonic_ms() ^ (uint32_t)getpid();
 	memset(&lim, 0, sizeof(lim));
 	lim.max_pending = c->max_pending;
 	lim.max_pending_per_source = c->max_pending_per_source;

@@ -20,20 +20,12 @@
 #include "channel.h"
 #include "conf.h"
 #include "tls.h"
+#include "util.h"
 
 enum {
 	CHANNEL_LINGER_MS = 1000,
 	CHANNEL_SUBJECT_MAX = 128,	/* a failed certificate's subject */
 };
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Remember an alert the peer sent: it says why it closed on us. */
 static void
@@ -134,7 +126,7 @@ static int
 wait_io(struct channel *ch, int sslerr, long deadline)
 {
 	struct pollfd pfd;
-	long left = deadline - now_ms();
+	long left = deadline - monotonic_ms();
 	int r;
 
 	if (left <= 0)
@@ -178,7 +170,7 @@ describe_failure(struct channel *ch, const char *what, int sslerr)
 int
 channel_handshake(struct channel *ch, int role, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = monotonic_ms() + timeout_ms;
 	int r, e;
 
 	for (;;) {
@@ -204,7 +196,7 @@ int
 channel_send(struct channel *ch, const struct ctl_msg *m, int timeout_ms)
 {
 	uint8_t buf[CTL_HDR_LEN + CTL_MAX_BODY];
-	long deadline = now_ms() + timeout_ms;
+	long deadline = monotonic_ms() + timeout_ms;
 	int len, r, e;
 
 	if ((len = ctl_encode(m, buf, sizeof(buf))) == -1) {
@@ -280,7 +272,7 @@ closed_within(struct channel *ch)
 int
 channel_recv(struct channel *ch, struct ctl_msg *m, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = monotonic_ms() + timeout_ms;
 	int r, e;
 
 	for (;;) {
@@ -318,12 +310,12 @@ static void
 linger_close(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	long deadline = now_ms() + CHANNEL_LINGER_MS;
+	long deadline = monotonic_ms() + CHANNEL_LINGER_MS;
 	char discard[512];
 
 	if (shutdown(fd, SHUT_WR) == 0)
-		while (deadline - now_ms() > 0 &&
-		    poll(&pfd, 1, (int)(deadline - now_ms())) > 0 &&
+		while (deadline - monotonic_ms() > 0 &&
+		    poll(&pfd, 1, (int)(deadline - monotonic_ms())) > 0 &&
 		    read(fd, discard, sizeof(discard)) > 0)
 			;
 	close(fd);

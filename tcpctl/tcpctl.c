@@ -36,6 +36,7 @@
 #include "testhook.h"
 #include "tcpctl.h"
 #include "tls.h"
+#include "util.h"
 
 enum {
 	REPLY_TIMEOUT_MS = 10000,	/* an answer from GUARD */
@@ -84,20 +85,11 @@ now_seconds(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* What is left of the set-up time; 0 only reads what has arrived. */
 static int
 setup_left_ms(const struct tcpctl_env *env)
 {
-	long left = env->setup_deadline - now_ms();
+	long left = env->setup_deadline - monotonic_ms();
 
 	return left > 0 ? (int)left : 0;
 }
@@ -739,7 +731,7 @@ tcpctl_main(uint32_t peerid, const struct imsg_tcpctl_init *init)
 	if (env.rekey_seconds == 0 || env.keepalive_seconds == 0 ||
 	    env.dead_peer_seconds == 0 || env.handshake_seconds == 0)
 		fatalx("bad timers in TCPCTL_INIT");
-	env.setup_deadline = now_ms() + 1000L * env.handshake_seconds;
+	env.setup_deadline = monotonic_ms() + 1000L * env.handshake_seconds;
 	peer_address(CHILD_FD_EXTRA, env.peer_name, sizeof(env.peer_name));
 
 	/* Set up: read the certificates and key while paths still work. */

@@ -153,10 +153,12 @@ key_private(const char *path, const struct stat *st, char *err, size_t errlen)
 /*
  * Open a file the TLS library will read, so that a mistake is named
  * plainly ("ca /etc/guard/ca.crt: cannot open: Permission denied") rather
- * than through a stack of library errors. what is the config key.
+ * than through a stack of library errors. what is the config key; a
+ * private key must also be its owner's alone.
  */
 static int
-file_check(const char *what, const char *path, char *err, size_t errlen)
+file_check(const char *what, const char *path, int private_key, char *err,
+    size_t errlen)
 {
 	struct stat st;
 	int fd, rc = 0;
@@ -176,7 +178,7 @@ file_check(const char *what, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s %s: %s, not a PEM file", what, path,
 		    file_kind(st.st_mode));
 		rc = -1;
-	} else if (strcmp(what, "key") == 0)
+	} else if (private_key)
 		rc = key_private(path, &st, err, errlen);
 	close(fd);
 	return rc;
@@ -188,10 +190,10 @@ tls_files_check(int role, const char *ca, const char *cert, const char *key,
 {
 	SSL_CTX *ctx;
 
-	if (file_check("ca", ca, err, errlen) == -1 ||
-	    file_check("cert", cert, err, errlen) == -1 ||
-	    file_check("key", key, err, errlen) == -1 ||
-	    (crl[0] != '\0' && file_check("crl", crl, err, errlen) == -1))
+	if (file_check("ca", ca, 0, err, errlen) == -1 ||
+	    file_check("cert", cert, 0, err, errlen) == -1 ||
+	    file_check("key", key, 1, err, errlen) == -1 ||
+	    (crl[0] != '\0' && file_check("crl", crl, 0, err, errlen) == -1))
 		return -1;
 	if ((ctx = tls_ctx_new(role, ca, cert, key, crl, err, errlen)) == NULL)
 		return -1;

@@ -1023,6 +1023,39 @@ START_TEST(helper_undoes_and_dies_on_unexpected_message)
 }
 END_TEST
 
+/* The client's reset: everything taken back, and the helper goes on. */
+START_TEST(helper_resets_and_goes_on)
+{
+	struct imsg_router_reset reset = { 0 }, bad = { 1 };
+
+	apply_sample();
+	ck_assert_int_eq(request(IMSG_ROUTER_RESET, &reset, sizeof(reset)), 0);
+	assert_host_clean();
+	/* A reset with anything but zero in it is refused, nothing undone. */
+	apply_sample();
+	ck_assert_int_eq(request(IMSG_ROUTER_RESET, &bad, sizeof(bad)),
+	    EINVAL);
+	ck_assert(has_addr("100.64.0.1/24"));
+	/* What is added after a reset is undone at the end as before. */
+	close(guard_sock);
+	guard_sock = -1;
+	ck_assert_int_eq(wait_helper(helper), 0);
+	assert_host_clean();
+}
+END_TEST
+
+START_TEST(helper_dies_on_oversized_reset)
+{
+	uint8_t big[sizeof(struct imsg_router_reset) + 1] = { 0 };
+
+	apply_sample();
+	ck_assert_int_eq(imsg_send(guard_sock, IMSG_ROUTER_RESET, 0, big,
+	    sizeof(big), -1), 0);
+	ck_assert_int_eq(wait_helper(helper), 1);
+	assert_host_clean();
+}
+END_TEST
+
 START_TEST(helper_undoes_and_dies_on_short_message)
 {
 	struct imsg_router_link link = { 1400, 1 };
@@ -1170,6 +1203,8 @@ router_suite(void)
 	tcase_add_test(tc, helper_keeps_what_it_did_not_add);
 	tcase_add_test(tc, helper_undoes_on_sigterm);
 	tcase_add_test(tc, helper_undoes_and_dies_on_unexpected_message);
+	tcase_add_test(tc, helper_resets_and_goes_on);
+	tcase_add_test(tc, helper_dies_on_oversized_reset);
 	tcase_add_test(tc, helper_undoes_and_dies_on_short_message);
 	tcase_add_test(tc, helper_undoes_and_dies_on_bad_frame);
 	tcase_add_test(tc, helper_undoes_when_parent_dies);
