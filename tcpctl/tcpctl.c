@@ -74,6 +74,13 @@ struct tcpctl_env {
 	uint32_t handshake_seconds;
 	long setup_deadline;		/* ms of CLOCK_MONOTONIC */
 	int exit_status;		/* enum tcpctl_exit */
+	/*
+	 * Client: what the server pushed, held until epoch 1's keys are in
+	 * udpdata, so that the tunnel has its address only once it can
+	 * carry traffic.
+	 */
+	struct imsg_client_config pushed;
+	int pushed_held;
 };
 
 static uint64_t
@@ -360,6 +367,16 @@ rekey_answer(struct tcpctl_env *env, const struct ctl_rekey *r)
 	send_or_die(env, &ack);
 }
 
+/* Client: epoch 1 is in place; GUARD may now configure the tunnel. */
+static void
+pushed_config_release(struct tcpctl_env *env)
+{
+	if (imsg_send(env->guard_sock, IMSG_CLIENT_CONFIG, env->peerid,
+	    &env->pushed, sizeof(env->pushed), -1) == -1)
+		fatal("send CLIENT_CONFIG");
+	env->pushed_held = 0;
+}
+
 /* Our proposal was answered: switch to the new keys. */
 static void
 rekey_finish(struct tcpctl_env *env, const struct ctl_rekey *r)
@@ -369,6 +386,8 @@ rekey_finish(struct tcpctl_env *env, const struct ctl_rekey *r)
 	env->pending_epoch = 0;
 	keys_install(env, r->epoch, &env->pending_kp, r->pub,
 	    KEY_SLOT_CURRENT);
+	if (env->pushed_held)
+		pushed_config_release(env);
 }
 
 /* ---- server side ------------------------------------------------------- */
@@ -471,7 +490,6 @@ static void
 client_setup(struct tcpctl_env *env)
 {
 	struct ctl_msg m;
-	struct imsg_client_config cc;
 
 	memset(&m, 0, sizeof(m));
 	m.type = CTL_HELLO;
@@ -480,10 +498,8 @@ client_setup(struct tcpctl_env *env)
 	expect(env, &m, CTL_CONFIG);
 	env->remote_session = m.u.config.session;
 	env->cipher = m.u.config.cipher;
-	config_from_wire(&m.u.config, &cc);
-	if (imsg_send(env->guard_sock, IMSG_CLIENT_CONFIG, env->peerid, &cc,
-	    sizeof(cc), -1) == -1)
-		fatal("send CLIENT_CONFIG");
+	config_from_wire(&m.u.config, &env->pushed);
+	env->pushed_held = 1;
 	endpoint_send(env, m.u.config.udp_port);
 	rekey_start(env);
 }

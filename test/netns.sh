@@ -100,6 +100,14 @@ start_client "$NS_B" bob "$UIDS_B"
 BOB_PID=$CLIENT_PID
 expect "alice gets a tunnel address" wait_client_up "$NS_A"
 expect "bob gets a tunnel address" wait_client_up "$NS_B"
+# The address goes on only once the keys are in place: a script that
+# waits for it may send at once.
+first_line() { grep -n -m1 "$2" "$WORK/$1.log" | cut -d: -f1; }
+expect "alice's tunnel is configured only after epoch 1" \
+	test "$(first_line alice 'tcpctl.*: epoch 1$')" -lt \
+	"$(first_line alice 'connected to ')"
+expect "the first packet after the address gets through" \
+	n "$NS_A" ping -c 1 -W 2 100.64.0.1
 A4=$(tunnel_addr4 "$NS_A"); A6=$(tunnel_addr6 "$NS_A")
 B4=$(tunnel_addr4 "$NS_B"); B6=$(tunnel_addr6 "$NS_B")
 expect "alice's IPv4 address is in the pool" grep -q '^100\.64\.0\.' <<<"$A4"
