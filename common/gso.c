@@ -472,6 +472,19 @@ gso_split(const uint8_t *frame, size_t len, size_t mtu, struct gso_pkt *out,
 	return (int)f.segs;
 }
 
+int
+gso_plain(uint8_t *frame, size_t len)
+{
+	struct frame f;
+
+	if (frame_parse(frame, len, GSO_PKT_MAX, &f) == -1 ||
+	    (f.kind != FRAME_PLAIN && f.kind != FRAME_CSUM))
+		return -1;
+	if (f.kind == FRAME_CSUM)
+		complete_csum(&f, frame + GSO_HDR_LEN);
+	return (int)f.len;
+}
+
 /* ---- Coalescing -------------------------------------------------------- */
 
 /* What a received packet is to the coalescer. */

@@ -68,6 +68,15 @@ int gso_segs(const uint8_t *frame, size_t len, size_t mtu);
 int gso_split(const uint8_t *frame, size_t len, size_t mtu,
     struct gso_pkt *out, size_t nout);
 
+/*
+ * A frame that is no segment, made a plain packet where it lies: the
+ * checksum completed when the kernel left it to us (NEEDS_CSUM), as
+ * gso_split() would. The packet starts at frame + GSO_HDR_LEN; returns
+ * its length, or -1 when the frame is a segment or malformed. This is how
+ * GUARD batches small packets without a second copy.
+ */
+int gso_plain(uint8_t *frame, size_t len);
+
 /* ---- Coalescing: received packets into frames for TUN ----------------- */
 
 /*

@@ -62,12 +62,25 @@ size_t qmsg_batch_finish(struct qmsg_batch *b)
 	return b->used;
 }
 
+size_t qmsg_gso_finish(uint8_t *msg, size_t len)
+{
+	struct qmsg_hdr h = {
+		.kind = QMSG_GSO,
+		.count = 1,
+		.len = (uint32_t)len,
+	};
+
+	memcpy(msg, &h, QMSG_HDR_LEN);
+	return QMSG_HDR_LEN + len;
+}
+
 /* An iterator that only ever answers -1. */
 static void iter_poison(struct qmsg_iter *it)
 {
 	it->p = NULL;
 	it->left = 0;
 	it->remaining = 0;
+	it->kind = 0;
 }
 
 int qmsg_open(const uint8_t *msg, size_t len, struct qmsg_iter *it)
@@ -80,16 +93,16 @@ int qmsg_open(const uint8_t *msg, size_t len, struct qmsg_iter *it)
 	memcpy(&h, msg, QMSG_HDR_LEN);
 	if (h.len != len - QMSG_HDR_LEN)
 		return -1;
-	/*
-	 * QMSG_GSO is reserved in the format but nothing sends it yet; until
-	 * a reader for it exists, it is refused like an unknown kind.
-	 */
-	if (h.kind != QMSG_BATCH)
+	/* A GSO message is one frame, never empty. */
+	if (h.kind == QMSG_GSO && (h.count != 1 || h.len == 0))
+		return -1;
+	if (h.kind != QMSG_BATCH && h.kind != QMSG_GSO)
 		return -1;
 
 	it->p = msg + QMSG_HDR_LEN;
 	it->left = h.len;
 	it->remaining = h.count;
+	it->kind = h.kind;
 	return h.kind;
 }
 
@@ -97,7 +110,7 @@ int qmsg_next(struct qmsg_iter *it, const uint8_t **pkt, size_t *len)
 {
 	uint16_t l;
 
-	if (it->p == NULL)
+	if (it->p == NULL || it->kind != QMSG_BATCH)
 		return -1;
 	if (it->remaining == 0) {
 		if (it->left == 0)
@@ -119,4 +132,16 @@ int qmsg_next(struct qmsg_iter *it, const uint8_t **pkt, size_t *len)
 bad:
 	iter_poison(it);
 	return -1;
+}
+
+int qmsg_frame(struct qmsg_iter *it, const uint8_t **frame, size_t *len)
+{
+	if (it->p == NULL || it->kind != QMSG_GSO)
+		return -1;
+	if (it->remaining == 0)
+		return 0;
+	*frame = it->p;
+	*len = it->left;
+	it->remaining = 0;
+	return 1;
 }

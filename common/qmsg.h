@@ -5,8 +5,9 @@
  * message must never make it read outside the buffer.
  *
  *   QMSG_BATCH: qmsg_hdr | count x { u16 len | packet[len] }
- *   QMSG_GSO:   qmsg_hdr | virtio_net_hdr | one segment of up to 64 KB
- *               (reserved for TUN segmentation offload; not yet sent)
+ *   QMSG_GSO:   qmsg_hdr (count 1) | one frame as read from a TUN device
+ *               with IFF_VNET_HDR: virtio_net_hdr | a segment of up to
+ *               64 KB for udpdata to cut into packets (gso.h)
  */
 #ifndef GUARD_QMSG_H
 #define GUARD_QMSG_H
@@ -49,11 +50,19 @@ void qmsg_batch_add(struct qmsg_batch *b, const uint8_t *pkt, size_t len);
 /* Fill in the header; returns the message length to send. */
 size_t qmsg_batch_finish(struct qmsg_batch *b);
 
+/*
+ * A GSO message whose frame of len bytes the caller already put at
+ * msg + QMSG_HDR_LEN (read there straight from TUN, so it is never
+ * copied): fill in the header in front. Returns the message length.
+ */
+size_t qmsg_gso_finish(uint8_t *msg, size_t len);
+
 /* Reading a received message. */
 struct qmsg_iter {
 	const uint8_t *p;
 	size_t left;
 	uint16_t remaining;
+	uint16_t kind;
 };
 
 /*
@@ -69,5 +78,12 @@ int qmsg_open(const uint8_t *msg, size_t len, struct qmsg_iter *it);
  * bytes left over after count packets).
  */
 int qmsg_next(struct qmsg_iter *it, const uint8_t **pkt, size_t *len);
+
+/*
+ * The frame of a GSO message: 1 with frame/len set the first time, 0
+ * after that, -1 when the message is not a GSO message. The frame itself
+ * is for gso.h to check.
+ */
+int qmsg_frame(struct qmsg_iter *it, const uint8_t **frame, size_t *len);
 
 #endif

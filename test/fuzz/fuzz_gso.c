@@ -196,6 +196,31 @@ expected_len(const uint8_t *frame, size_t i, size_t n)
 }
 
 /*
+ * gso_plain() on a copy: for a frame that is no segment, the packet
+ * gso_split() wrote, made in place; for a segment, a refusal that leaves
+ * the frame alone.
+ */
+static void
+plain_check(const uint8_t *frame, size_t len, const struct gso_pkt *first,
+    int n)
+{
+	struct virtio_net_hdr vh;
+	uint8_t *copy = xalloc(len);
+	int r;
+
+	memcpy(&vh, frame, GSO_HDR_LEN);
+	memcpy(copy, frame, len);
+	r = gso_plain(copy, len);
+	if (vh.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		if (n != 1 || r != (int)first->len ||
+		    memcmp(copy + GSO_HDR_LEN, first->buf, first->len) != 0)
+			abort();
+	} else if (r != -1 || memcmp(copy, frame, len) != 0)
+		abort();
+	free(copy);
+}
+
+/*
  * Split a frame into packets, each in a buffer of exactly the length it
  * should have; -1 or the count, which must be gso_segs()'s.
  */
@@ -222,6 +247,7 @@ split_into(const uint8_t *frame, size_t len, size_t mtu, struct pkts *ps)
 	}
 	if (gso_split(frame, len, mtu, out, (size_t)n) != n)
 		abort();
+	plain_check(frame, len, &out[0], n);
 	for (size_t i = 0; i < (size_t)n; i++) {
 		if (out[i].len != out[i].cap)
 			abort();

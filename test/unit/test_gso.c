@@ -708,6 +708,38 @@ START_TEST(plain_passthrough)
 }
 END_TEST
 
+/* In place, gso_plain() makes the very packet gso_split() writes. */
+START_TEST(plain_in_place_as_split)
+{
+	struct spec s = tcp_spec(_i % 2, OPT_TS, 700);
+	static uint8_t copy[GSO_FRAME_MAX];
+
+	flen = kernel_frame(&s, VIRTIO_NET_HDR_GSO_NONE, 0, frame);
+	if (_i / 2) {
+		/* Without NEEDS_CSUM: as it is, trailing bytes not counted. */
+		put_vnet(frame, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
+		flen += 5;
+	}
+	ck_assert_int_eq(split(MTU), 1);
+	memcpy(copy, frame, flen);
+	ck_assert_int_eq(gso_plain(copy, flen), (int)out[0].len);
+	ck_assert_mem_eq(copy + GSO_HDR_LEN, out[0].buf, out[0].len);
+}
+END_TEST
+
+/* A segment is for gso_split(): refused, and left as it was. */
+START_TEST(plain_refuses_segment)
+{
+	struct spec s = tcp_spec(V4, OPT_TS, 3 * 1368 + 100);
+	static uint8_t copy[GSO_FRAME_MAX];
+
+	flen = kernel_frame(&s, VIRTIO_NET_HDR_GSO_TCPV4, 1368, frame);
+	memcpy(copy, frame, flen);
+	ck_assert_int_eq(gso_plain(frame, flen), -1);
+	ck_assert_mem_eq(copy, frame, flen);
+}
+END_TEST
+
 /* Bytes after the IP packet's own length are not part of it. */
 START_TEST(plain_trailing_bytes_dropped)
 {
@@ -778,6 +810,23 @@ START_TEST(bad_truncated_every_length)
 		ck_assert_msg(gso_segs(frame, len, MTU) == -1,
 		    "frame cut to %zu bytes accepted", len);
 		ck_assert_int_eq(gso_split(frame, len, MTU, out, MAXSEG), -1);
+		ck_assert_int_eq(gso_plain(frame, len), -1);
+	}
+}
+END_TEST
+
+/* A checksum-only frame cut short: never completed past its end. */
+START_TEST(bad_plain_truncated_every_length)
+{
+	struct spec s = tcp_spec(_i, OPT_TS, 300);
+	static uint8_t copy[GSO_FRAME_MAX];
+
+	flen = kernel_frame(&s, VIRTIO_NET_HDR_GSO_NONE, 0, frame);
+	for (size_t len = 0; len < flen; len++) {
+		memcpy(copy, frame, flen);
+		ck_assert_msg(gso_plain(copy, len) == -1,
+		    "frame cut to %zu bytes accepted", len);
+		ck_assert_mem_eq(copy, frame, flen);
 	}
 }
 END_TEST
@@ -1949,12 +1998,15 @@ gso_suite(void)
 	tcase_add_test(tc, csum_completed_udp_zero);
 	tcase_add_loop_test(tc, plain_passthrough, 0, 4);
 	tcase_add_test(tc, plain_trailing_bytes_dropped);
+	tcase_add_loop_test(tc, plain_in_place_as_split, 0, 4);
+	tcase_add_test(tc, plain_refuses_segment);
 	tcase_add_test(tc, plain_larger_than_mtu);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, bad_truncated_every_length);
+	tcase_add_loop_test(tc, bad_plain_truncated_every_length, 0, 2);
 	tcase_add_test(tc, bad_truncated_v6);
 	tcase_add_test(tc, bad_hdr_len_beyond_data);
 	tcase_add_test(tc, bad_gso_size_zero);

@@ -302,14 +302,67 @@ START_TEST(unknown_kind)
 }
 END_TEST
 
-/* Reserved for segmentation offload; refused until it has a reader. */
-START_TEST(gso_not_yet_accepted)
+/* ---- GSO messages --------------------------------------------------------- */
+
+/* The frame is written in place behind the header and read back whole. */
+START_TEST(gso_roundtrip)
 {
-	raw_hdr(QMSG_GSO, 1, 0);
+	size_t n;
+
+	memset(buf, 0, sizeof(buf));
+	fill(buf + QMSG_HDR_LEN, 10 + 1400, 7);
+	n = qmsg_gso_finish(buf, 10 + 1400);
+	ck_assert_uint_eq(n, QMSG_HDR_LEN + 10 + 1400);
+	ck_assert_int_eq(qmsg_open(buf, n, &it), QMSG_GSO);
+	ck_assert_int_eq(qmsg_frame(&it, &got, &gotlen), 1);
+	ck_assert_ptr_eq(got, buf + QMSG_HDR_LEN);
+	ck_assert_uint_eq(gotlen, 10 + 1400);
+	/* One frame only; a batch reader gets nothing from it. */
+	ck_assert_int_eq(qmsg_frame(&it, &got, &gotlen), 0);
+	ck_assert_int_eq(qmsg_open(buf, n, &it), QMSG_GSO);
+	next_is(-1);
+}
+END_TEST
+
+/* A GSO message carries exactly one frame and at least one byte. */
+START_TEST(gso_count_not_one)
+{
+	raw_hdr(QMSG_GSO, (uint16_t)_i, 0);
 	raw_bytes(10 + 1400);
 	raw_fix_len();
 	ck_assert_int_eq(qmsg_open(buf, raw_len, &it), -1);
-	next_is(-1);
+	ck_assert_int_eq(qmsg_frame(&it, &got, &gotlen), -1);
+}
+END_TEST
+
+START_TEST(gso_empty)
+{
+	raw_hdr(QMSG_GSO, 1, 0);
+	ck_assert_int_eq(qmsg_open(buf, raw_len, &it), -1);
+	ck_assert_int_eq(qmsg_frame(&it, &got, &gotlen), -1);
+}
+END_TEST
+
+/* Cut anywhere, the header's len no longer matches: refused. */
+START_TEST(gso_truncated_every_length)
+{
+	size_t n, cut;
+
+	memset(buf, 0, sizeof(buf));
+	n = qmsg_gso_finish(buf, 200);
+	for (cut = 0; cut < n; cut++)
+		ck_assert_int_eq(qmsg_open(buf, cut, &it), -1);
+}
+END_TEST
+
+/* A batch is not a frame. */
+START_TEST(batch_is_not_frame)
+{
+	raw_hdr(QMSG_BATCH, 1, 0);
+	raw_pkt(60, 60);
+	raw_fix_len();
+	open_ok(buf, raw_len);
+	ck_assert_int_eq(qmsg_frame(&it, &got, &gotlen), -1);
 }
 END_TEST
 
@@ -511,7 +564,6 @@ static Suite *qmsg_suite(void)
 	tcase_add_loop_test(tc, unknown_kind, 0, 1);
 	tcase_add_loop_test(tc, unknown_kind, 3, 6);
 	tcase_add_loop_test(tc, unknown_kind, 0xffff, 0x10000);
-	tcase_add_test(tc, gso_not_yet_accepted);
 	tcase_add_test(tc, length_past_end);
 	tcase_add_test(tc, length_past_end_second);
 	tcase_add_test(tc, length_prefix_cut);
@@ -525,6 +577,16 @@ static Suite *qmsg_suite(void)
 	tcase_add_test(tc, end_is_sticky);
 	tcase_add_test(tc, truncated_every_length);
 	tcase_add_test(tc, truncated_len_fixed_every_length);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("gso");
+	tcase_add_test(tc, gso_roundtrip);
+	tcase_add_loop_test(tc, gso_count_not_one, 0, 1);
+	tcase_add_loop_test(tc, gso_count_not_one, 2, 4);
+	tcase_add_loop_test(tc, gso_count_not_one, 0xffff, 0x10000);
+	tcase_add_test(tc, gso_empty);
+	tcase_add_test(tc, gso_truncated_every_length);
+	tcase_add_test(tc, batch_is_not_frame);
 	suite_add_tcase(s, tc);
 
 	return s;
