@@ -143,6 +143,39 @@ parse_number(const char *s, unsigned long long min, unsigned long long max,
 	return 0;
 }
 
+/*
+ * A byte count with an optional binary suffix, one of the letters in
+ * suffixes (some of "KMG": x 2^10, 2^20, 2^30), within min..max; range
+ * spells min..max the way the key's documentation does ("1M..1024G").
+ * 0, or -1 with a reason.
+ */
+static int
+parse_bytes(const char *v, const char *suffixes, unsigned long long min,
+    unsigned long long max, const char *range, unsigned long long *out,
+    char *why, size_t whylen)
+{
+	char num[32], q[QUOTE_MAX];
+	size_t n = strlen(v);
+	unsigned long long x, mult = 1;
+
+	if (n > 0 && n < sizeof(num) && strchr(suffixes, v[n - 1]) != NULL) {
+		mult = v[n - 1] == 'K' ? 1ULL << 10 : v[n - 1] == 'M' ?
+		    1ULL << 20 : 1ULL << 30;
+		memcpy(num, v, n - 1);
+		num[n - 1] = '\0';
+	} else
+		snprintf(num, sizeof(num), "%s", v);
+	if (parse_number(num, 0, max, &x, why, whylen) == -1)
+		return -1;
+	if (x > max / mult || x * mult < min) {
+		seterr(why, whylen, "'%s' is out of range %s",
+		    str_quote(v, q, sizeof(q)), range);
+		return -1;
+	}
+	*out = x * mult;
+	return 0;
+}
+
 static int
 set_int(int *dst, const char *v, int min, int max, char *why, size_t whylen)
 {
@@ -468,31 +501,16 @@ set_rekey_seconds(struct guard_conf *c, const char *v, char *why,
 	    REKEY_SECONDS_MAX, why, whylen);
 }
 
-/* A byte count with an optional K, M or G (binary) suffix. */
 static int
 set_rekey_bytes(struct guard_conf *c, const char *v, char *why,
     size_t whylen)
 {
-	char num[32], q[QUOTE_MAX];
-	size_t n = strlen(v);
-	unsigned long long x, mult = 1;
-	const unsigned long long min = 1ULL << 20, max = 1ULL << 40;
+	unsigned long long n;
 
-	if (n > 0 && n < sizeof(num) && strchr("KMG", v[n - 1]) != NULL) {
-		mult = v[n - 1] == 'K' ? 1ULL << 10 : v[n - 1] == 'M' ?
-		    1ULL << 20 : 1ULL << 30;
-		memcpy(num, v, n - 1);
-		num[n - 1] = '\0';
-	} else
-		snprintf(num, sizeof(num), "%s", v);
-	if (parse_number(num, 0, max, &x, why, whylen) == -1)
+	if (parse_bytes(v, "KMG", 1ULL << 20, 1ULL << 40, "1M..1024G", &n,
+	    why, whylen) == -1)
 		return -1;
-	if (x > max / mult || x * mult < min) {
-		seterr(why, whylen, "'%s' is out of range 1M..1024G",
-		    str_quote(v, q, sizeof(q)));
-		return -1;
-	}
-	c->rekey_bytes = x * mult;
+	c->rekey_bytes = n;
 	return 0;
 }
 
