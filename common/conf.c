@@ -143,6 +143,39 @@ parse_number(const char *s, unsigned long long min, unsigned long long max,
 	return 0;
 }
 
+/*
+ * A byte count with an optional binary suffix, one of the letters in
+ * suffixes (some of "KMG": x 2^10, 2^20, 2^30), within min..max; range
+ * spells min..max the way the key's documentation does ("1M..1024G").
+ * 0, or -1 with a reason.
+ */
+static int
+parse_bytes(const char *v, const char *suffixes, unsigned long long min,
+    unsigned long long max, const char *range, unsigned long long *out,
+    char *why, size_t whylen)
+{
+	char num[32], q[QUOTE_MAX];
+	size_t n = strlen(v);
+	unsigned long long x, mult = 1;
+
+	if (n > 0 && n < sizeof(num) && strchr(suffixes, v[n - 1]) != NULL) {
+		mult = v[n - 1] == 'K' ? 1ULL << 10 : v[n - 1] == 'M' ?
+		    1ULL << 20 : 1ULL << 30;
+		memcpy(num, v, n - 1);
+		num[n - 1] = '\0';
+	} else
+		snprintf(num, sizeof(num), "%s", v);
+	if (parse_number(num, 0, max, &x, why, whylen) == -1)
+		return -1;
+	if (x > max / mult || x * mult < min) {
+		seterr(why, whylen, "'%s' is out of range %s",
+		    str_quote(v, q, sizeof(q)), range);
+		return -1;
+	}
+	*out = x * mult;
+	return 0;
+}
+
 static int
 set_int(int *dst, const char *v, int min, int max, char *why, size_t whylen)
 {
@@ -468,31 +501,16 @@ set_rekey_seconds(struct guard_conf *c, const char *v, char *why,
 	    REKEY_SECONDS_MAX, why, whylen);
 }
 
-/* A byte count with an optional K, M or G (binary) suffix. */
 static int
 set_rekey_bytes(struct guard_conf *c, const char *v, char *why,
     size_t whylen)
 {
-	char num[32], q[QUOTE_MAX];
-	size_t n = strlen(v);
-	unsigned long long x, mult = 1;
-	const unsigned long long min = 1ULL << 20, max = 1ULL << 40;
+	unsigned long long n;
 
-	if (n > 0 && n < sizeof(num) && strchr("KMG", v[n - 1]) != NULL) {
-		mult = v[n - 1] == 'K' ? 1ULL << 10 : v[n - 1] == 'M' ?
-		    1ULL << 20 : 1ULL << 30;
-		memcpy(num, v, n - 1);
-		num[n - 1] = '\0';
-	} else
-		snprintf(num, sizeof(num), "%s", v);
-	if (parse_number(num, 0, max, &x, why, whylen) == -1)
+	if (parse_bytes(v, "KMG", 1ULL << 20, 1ULL << 40, "1M..1024G", &n,
+	    why, whylen) == -1)
 		return -1;
-	if (x > max / mult || x * mult < min) {
-		seterr(why, whylen, "'%s' is out of range 1M..1024G",
-		    str_quote(v, q, sizeof(q)));
-		return -1;
-	}
-	c->rekey_bytes = x * mult;
+	c->rekey_bytes = n;
 	return 0;
 }
 
@@ -524,6 +542,43 @@ static int
 set_mtu(struct guard_conf *c, const char *v, char *why, size_t whylen)
 {
 	return set_int(&c->mtu, v, GUARD_MIN_MTU, GUARD_MAX_MTU, why, whylen);
+}
+
+static int
+set_offload(struct guard_conf *c, const char *v, char *why, size_t whylen)
+{
+	char q[QUOTE_MAX];
+
+	if (strcmp(v, "yes") == 0)
+		c->offload = 1;
+	else if (strcmp(v, "no") == 0)
+		c->offload = 0;
+	else {
+		seterr(why, whylen, "'%s' is neither yes nor no",
+		    str_quote(v, q, sizeof(q)));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_socket_buffer(struct guard_conf *c, const char *v, char *why,
+    size_t whylen)
+{
+	unsigned long long n;
+
+	/* No G: 1G is beyond the range already. */
+	if (parse_bytes(v, "KM", SOCKET_BUFFER_MIN, SOCKET_BUFFER_MAX,
+	    "64K..64M", &n, why, whylen) == -1)
+		return -1;
+	c->socket_buffer = (int)n;
+	return 0;
+}
+
+static int
+set_batch(struct guard_conf *c, const char *v, char *why, size_t whylen)
+{
+	return set_int(&c->batch, v, BATCH_MIN, BATCH_MAX, why, whylen);
 }
 
 static int
@@ -826,6 +881,30 @@ show_queue_depth(const struct guard_conf *c, char *buf, size_t len)
 }
 
 static void
+show_offload(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", c->offload ? "yes" : "no");
+}
+
+/* In the largest unit that divides it, as it would be written. */
+static void
+show_socket_buffer(const struct guard_conf *c, char *buf, size_t len)
+{
+	if (c->socket_buffer % (1 << 20) == 0)
+		snprintf(buf, len, "%dM", c->socket_buffer >> 20);
+	else if (c->socket_buffer % (1 << 10) == 0)
+		snprintf(buf, len, "%dK", c->socket_buffer >> 10);
+	else
+		snprintf(buf, len, "%d", c->socket_buffer);
+}
+
+static void
+show_batch(const struct guard_conf *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d", c->batch);
+}
+
+static void
 show_listen(const struct guard_conf *c, char *buf, size_t len)
 {
 	(void)c;
@@ -880,6 +959,9 @@ show_server_name(const struct guard_conf *c, char *buf, size_t len)
 
 /* Sorted by name: looked up with bsearch(). */
 static const struct conf_key keys[] = {
+	{ "batch", ARG, BOTH, 0, 0, "N", set_batch, NULL, show_batch,
+	    "packets per system call on the data path: TUN reads per "
+	    "wake-up, datagrams per sendmmsg and recvmmsg (1..64)" },
 	{ "ca", ARG, BOTH, 0, 0, "PATH", set_ca, NULL, NULL,
 	    "CA certificate that signs both ends (PEM)" },
 	{ "cert", ARG, BOTH, 0, 0, "PATH", set_cert, NULL, NULL,
@@ -935,6 +1017,9 @@ static const struct conf_key keys[] = {
 	    "of those, from one IPv4 address or IPv6 /64 (1..4096)" },
 	{ "mtu", ARG, SERVER, 0, 0, "N", set_mtu, NULL, show_mtu,
 	    "tunnel MTU, pushed to clients (1280..9000)" },
+	{ "offload", ARG, BOTH, 0, 0, "yes|no", set_offload, NULL,
+	    show_offload, "TUN segmentation offload and UDP GSO/GRO where "
+	    "the kernel has them (yes|no)" },
 	{ "peer", ARG, CLIENT, KEY_REPEAT, 0, "HOST[:PORT]", set_peer,
 	    clear_peer, show_peer,
 	    "server to connect to; IPv6 as [ADDR]:PORT; up to 4, tried in order" },
@@ -957,6 +1042,8 @@ static const struct conf_key keys[] = {
 	    show_rekey_seconds, "new keys after this long (1..86400)" },
 	{ "server-name", ARG, CLIENT, 0, 0, "NAME", set_server_name, NULL,
 	    show_server_name, "name the server's certificate must carry" },
+	{ "socket-buffer", ARG, BOTH, 0, 0, "N[KM]", set_socket_buffer, NULL,
+	    show_socket_buffer, "UDP socket buffer each way (64K..64M)" },
 	{ "verbose", SWITCH, BOTH, KEY_REPEAT, 'v', NULL, set_verbose,
 	    clear_verbose, NULL, "log debug messages too" },
 	{ "worker-uids", ARG, BOTH, 0, 0, "FIRST-LAST", set_worker_uids, NULL,
@@ -1446,6 +1533,9 @@ conf_defaults(struct guard_conf *c, int role)
 	c->worker_uid_last = role == ROLE_SERVER ? DEFAULT_UID_LAST :
 	    DEFAULT_CLIENT_UID_LAST;
 	c->queue_depth = QUEUE_DEPTH_DEFAULT;
+	c->offload = 1;
+	c->socket_buffer = SOCKET_BUFFER_DEFAULT;
+	c->batch = BATCH_DEFAULT;
 	c->rekey_seconds = REKEY_SECONDS_DEFAULT;
 	c->rekey_bytes = 1ULL << 30;
 	c->keepalive_seconds = KEEPALIVE_DEFAULT;
@@ -1624,6 +1714,23 @@ check_ranges(const struct guard_conf *c, char *err, size_t errlen)
 	    c->queue_depth > QUEUE_DEPTH_MAX) {
 		seterr(err, errlen, "queue-depth %d is out of range %d..%d",
 		    c->queue_depth, QUEUE_DEPTH_MIN, QUEUE_DEPTH_MAX);
+		return -1;
+	}
+	if (c->offload != 0 && c->offload != 1) {
+		seterr(err, errlen, "offload %d is neither yes (1) nor no (0)",
+		    c->offload);
+		return -1;
+	}
+	if (c->socket_buffer < SOCKET_BUFFER_MIN ||
+	    c->socket_buffer > SOCKET_BUFFER_MAX) {
+		seterr(err, errlen, "socket-buffer %d is out of range %d..%d "
+		    "(64K..64M)", c->socket_buffer, SOCKET_BUFFER_MIN,
+		    SOCKET_BUFFER_MAX);
+		return -1;
+	}
+	if (c->batch < BATCH_MIN || c->batch > BATCH_MAX) {
+		seterr(err, errlen, "batch %d is out of range %d..%d",
+		    c->batch, BATCH_MIN, BATCH_MAX);
 		return -1;
 	}
 	if (c->max_peers < 1 || c->max_peers > GUARD_MAX_PEERS) {

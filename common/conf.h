@@ -30,6 +30,19 @@ enum {
 	CONF_MAX_KEYS = 64,		/* room for keys in the key table */
 };
 
+/*
+ * Ranges of the data path's keys. Here, not in conf.c with the other
+ * ranges: the data path sizes its buffers and its system calls by them.
+ */
+enum {
+	SOCKET_BUFFER_MIN = 64 << 10,	/* bytes, each way */
+	SOCKET_BUFFER_MAX = 64 << 20,
+	SOCKET_BUFFER_DEFAULT = 4 << 20,
+	BATCH_MIN = 1,			/* packets per system call */
+	BATCH_MAX = 64,
+	BATCH_DEFAULT = 64,
+};
+
 struct guard_conf {
 	int role;
 
@@ -49,6 +62,9 @@ struct guard_conf {
 	uint32_t worker_uid_first;	/* "worker-uids A-B" */
 	uint32_t worker_uid_last;
 	int queue_depth;		/* messages per peer queue, 2..64 */
+	int offload;			/* 1: TUN offload, UDP GSO/GRO if any */
+	int socket_buffer;		/* UDP SO_SNDBUF and SO_RCVBUF, bytes */
+	int batch;			/* packets per system call, 1..64 */
 	int rekey_seconds;		/* new epoch keys after this long */
 	uint64_t rekey_bytes;		/* ... or after sealing this much */
 	int keepalive_seconds;		/* keepalive when a direction idles */

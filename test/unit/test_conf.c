@@ -155,6 +155,11 @@ START_TEST(defaults_server)
 	ck_assert_int_eq(C.max_pending_per_source, 8);
 	ck_assert_int_eq(C.connect_rate, 10);
 	ck_assert_int_eq(C.connect_burst, 20);
+	ck_assert_int_eq(C.offload, 1);
+	ck_assert_int_eq(C.socket_buffer, 4194304);
+	ck_assert_int_eq(C.socket_buffer, SOCKET_BUFFER_DEFAULT);
+	ck_assert_int_eq(C.batch, 64);
+	ck_assert_int_eq(C.batch, BATCH_DEFAULT);
 }
 END_TEST
 
@@ -173,6 +178,9 @@ START_TEST(defaults_client)
 	ck_assert_int_eq(C.keepalive_seconds, 10);
 	ck_assert_int_eq(C.dead_peer_seconds, 60);
 	ck_assert_int_eq(C.handshake_seconds, 10);
+	ck_assert_int_eq(C.offload, 1);
+	ck_assert_int_eq(C.socket_buffer, 4194304);
+	ck_assert_int_eq(C.batch, 64);
 }
 END_TEST
 
@@ -243,7 +251,10 @@ START_TEST(file_every_server_key)
 	    "max-pending 200\n"
 	    "max-pending-per-source 16\n"
 	    "connect-rate 50\n"
-	    "connect-burst 100\n"), 0);
+	    "connect-burst 100\n"
+	    "offload no\n"
+	    "socket-buffer 8M\n"
+	    "batch 32\n"), 0);
 	ck_assert_str_eq(C.crl, "/etc/guard/crl.pem");
 	ck_assert_str_eq(C.chroot_dir, "/var/empty");
 	ck_assert_str_eq(C.dev, "gd7");
@@ -274,6 +285,9 @@ START_TEST(file_every_server_key)
 	ck_assert_int_eq(C.max_pending_per_source, 16);
 	ck_assert_int_eq(C.connect_rate, 50);
 	ck_assert_int_eq(C.connect_burst, 100);
+	ck_assert_int_eq(C.offload, 0);
+	ck_assert_int_eq(C.socket_buffer, 8 << 20);
+	ck_assert_int_eq(C.batch, 32);
 	ck_assert_int_eq(check_conf(), 0);
 }
 END_TEST
@@ -294,7 +308,10 @@ START_TEST(file_every_client_key)
 	    "rekey-bytes 2G\n"
 	    "keepalive-seconds 5\n"
 	    "dead-peer-seconds 15\n"
-	    "handshake-seconds 20\n"), 0);
+	    "handshake-seconds 20\n"
+	    "offload no\n"
+	    "socket-buffer 256K\n"
+	    "batch 1\n"), 0);
 	ck_assert_str_eq(C.peer_host[0], "vpn.example.org");
 	ck_assert_int_eq(C.peer_port[0], 4443);
 	ck_assert_str_eq(C.server_name, "gw.example.org");
@@ -304,6 +321,9 @@ START_TEST(file_every_client_key)
 	ck_assert_int_eq(C.keepalive_seconds, 5);
 	ck_assert_int_eq(C.dead_peer_seconds, 15);
 	ck_assert_int_eq(C.handshake_seconds, 20);
+	ck_assert_int_eq(C.offload, 0);
+	ck_assert_int_eq(C.socket_buffer, 256 << 10);
+	ck_assert_int_eq(C.batch, 1);
 	ck_assert_int_eq(check_conf(), 0);
 }
 END_TEST
@@ -393,6 +413,13 @@ START_TEST(file_unknown_key_suggests)
 	    "'dead-peer-seconds'?)");
 	expect_error(ROLE_CLIENT, "peers vpn.example.org\n",
 	    "guard.conf:1: unknown key 'peers' (did you mean 'peer'?)");
+	expect_error(ROLE_CLIENT, "socket-buffers 4M\n",
+	    "guard.conf:1: unknown key 'socket-buffers' (did you mean "
+	    "'socket-buffer'?)");
+	expect_error(ROLE_SERVER, "ofload no\n",
+	    "guard.conf:1: unknown key 'ofload' (did you mean 'offload'?)");
+	expect_error(ROLE_SERVER, "batches 8\n",
+	    "guard.conf:1: unknown key 'batches' (did you mean 'batch'?)");
 	/* Only keys of this role, and only file keys. */
 	expect_error(ROLE_CLIENT, "pool 100.64.0.0/24\n",
 	    "guard.conf:1: unknown key 'pool'; tunclient --help lists");
@@ -1052,6 +1079,126 @@ START_TEST(value_rekey_bytes_bad_suffix)
 }
 END_TEST
 
+START_TEST(value_offload)
+{
+	expect_good_value(ROLE_SERVER, "offload", "no");
+	ck_assert_int_eq(C.offload, 0);
+	expect_good_value(ROLE_SERVER, "offload", "yes");
+	ck_assert_int_eq(C.offload, 1);
+	expect_good_value(ROLE_CLIENT, "offload", "no");
+	ck_assert_int_eq(C.offload, 0);
+	expect_good_value(ROLE_CLIENT, "offload", "\"yes\"");
+	ck_assert_int_eq(C.offload, 1);
+	expect_bad_value(ROLE_SERVER, "offload", "maybe");
+	ck_assert_str_eq(err, "guard.conf:1: offload: 'maybe' is neither yes "
+	    "nor no");
+	/* Exactly yes or no: no other spelling of a truth value. */
+	expect_bad_value(ROLE_CLIENT, "offload", "Yes");
+	ck_assert_ptr_nonnull(strstr(err, "is neither yes nor no"));
+	expect_bad_value(ROLE_SERVER, "offload", "NO");
+	expect_bad_value(ROLE_SERVER, "offload", "1");
+	expect_bad_value(ROLE_SERVER, "offload", "0");
+	expect_bad_value(ROLE_SERVER, "offload", "true");
+	expect_bad_value(ROLE_SERVER, "offload", "on");
+	expect_bad_value(ROLE_SERVER, "offload", "yess");
+	expect_bad_value(ROLE_SERVER, "offload", "\"yes \"");
+	expect_bad_value(ROLE_SERVER, "offload", "\"\"");
+	ck_assert_str_eq(err, "guard.conf:1: offload: '' is neither yes nor "
+	    "no");
+	/* A key with a value, not a switch. */
+	expect_error(ROLE_SERVER, "offload\n",
+	    "guard.conf:1: offload: needs a value: offload yes|no");
+	expect_error(ROLE_CLIENT, "offload no\noffload yes\n",
+	    "guard.conf:2: offload: given twice (first on line 1)");
+}
+END_TEST
+
+START_TEST(value_socket_buffer)
+{
+	/* A bare number is bytes; K and M are binary. */
+	expect_good_value(ROLE_SERVER, "socket-buffer", "65536");
+	ck_assert_int_eq(C.socket_buffer, 65536);
+	expect_good_value(ROLE_SERVER, "socket-buffer", "64K");
+	ck_assert_int_eq(C.socket_buffer, 65536);
+	expect_good_value(ROLE_CLIENT, "socket-buffer", "64M");
+	ck_assert_int_eq(C.socket_buffer, 67108864);
+	expect_good_value(ROLE_CLIENT, "socket-buffer", "67108864");
+	ck_assert_int_eq(C.socket_buffer, 67108864);
+	expect_good_value(ROLE_SERVER, "socket-buffer", "65536K");
+	ck_assert_int_eq(C.socket_buffer, 67108864);
+	expect_good_value(ROLE_SERVER, "socket-buffer", "4M");
+	ck_assert_int_eq(C.socket_buffer, 4 << 20);
+	expect_good_value(ROLE_SERVER, "socket-buffer", "1536K");
+	ck_assert_int_eq(C.socket_buffer, 1536 << 10);
+	expect_good_value(ROLE_CLIENT, "socket-buffer", "100000");
+	ck_assert_int_eq(C.socket_buffer, 100000);
+	/* Just outside 64K..64M, however it is written. */
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "65535");
+	ck_assert_str_eq(err, "guard.conf:1: socket-buffer: '65535' is out "
+	    "of range 64K..64M");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "63K");
+	ck_assert_ptr_nonnull(strstr(err, "out of range 64K..64M"));
+	expect_bad_value(ROLE_CLIENT, "socket-buffer", "65M");
+	ck_assert_ptr_nonnull(strstr(err, "out of range 64K..64M"));
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "65537K");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "67108865");
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "0");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "0M");
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "99999999999999999999");
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	expect_bad_value(ROLE_SERVER, "socket-buffer",
+	    "99999999999999999999M");
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	/* Not a byte count. */
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "abc");
+	ck_assert_str_eq(err, "guard.conf:1: socket-buffer: 'abc' is not a "
+	    "number");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "4X");
+	ck_assert_ptr_nonnull(strstr(err, "'4X' is not a number"));
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "\"\"");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "-1");
+	ck_assert_ptr_nonnull(strstr(err, "'-1' is not a number"));
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "1G");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "4m");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "4MB");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "1.5M");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "+4M");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "M");
+	expect_bad_value(ROLE_SERVER, "socket-buffer", "\"4 M\"");
+}
+END_TEST
+
+START_TEST(value_batch)
+{
+	expect_good_value(ROLE_SERVER, "batch", "1");
+	ck_assert_int_eq(C.batch, 1);
+	expect_good_value(ROLE_CLIENT, "batch", "64");
+	ck_assert_int_eq(C.batch, 64);
+	expect_good_value(ROLE_CLIENT, "batch", "16");
+	ck_assert_int_eq(C.batch, 16);
+	expect_bad_value(ROLE_SERVER, "batch", "0");
+	ck_assert_str_eq(err, "guard.conf:1: batch: 0 is out of range 1..64");
+	expect_bad_value(ROLE_CLIENT, "batch", "65");
+	ck_assert_ptr_nonnull(strstr(err, "out of range 1..64"));
+	expect_bad_value(ROLE_SERVER, "batch", "99999999999999999999");
+	ck_assert_ptr_nonnull(strstr(err, "out of range 1..64"));
+	expect_bad_value(ROLE_SERVER, "batch", "abc");
+	ck_assert_str_eq(err, "guard.conf:1: batch: 'abc' is not a number");
+	expect_bad_value(ROLE_SERVER, "batch", "4X");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	expect_bad_value(ROLE_SERVER, "batch", "\"\"");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	expect_bad_value(ROLE_SERVER, "batch", "-1");
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+	expect_bad_value(ROLE_SERVER, "batch", "1K");
+	expect_bad_value(ROLE_SERVER, "batch", "0x10");
+}
+END_TEST
+
 /* ---- conf_check --------------------------------------------------------- */
 
 START_TEST(check_server_requires_ca_cert_key)
@@ -1236,6 +1383,26 @@ START_TEST(check_hand_built_values)
 	ck_assert_int_eq(check_conf(), -1);
 	ck_assert_ptr_nonnull(strstr(err, "connect-burst"));
 	C.connect_burst = 20;
+	C.offload = 2;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "offload 2"));
+	C.offload = 0;
+	ck_assert_msg(check_conf() == 0, "%s", err);
+	C.socket_buffer = SOCKET_BUFFER_MIN - 1;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "socket-buffer 65535"));
+	ck_assert_ptr_nonnull(strstr(err, "64K..64M"));
+	C.socket_buffer = SOCKET_BUFFER_MAX + 1;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "socket-buffer"));
+	C.socket_buffer = SOCKET_BUFFER_MAX;
+	C.batch = BATCH_MIN - 1;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "batch 0 is out of range 1..64"));
+	C.batch = BATCH_MAX + 1;
+	ck_assert_int_eq(check_conf(), -1);
+	ck_assert_ptr_nonnull(strstr(err, "batch"));
+	C.batch = BATCH_MIN;
 	ck_assert_msg(check_conf() == 0, "%s", err);
 	C.chroot_dir[0] = '\0';
 	ck_assert_int_eq(check_conf(), -1);
@@ -1927,6 +2094,113 @@ START_TEST(load_timer_file_checked_together)
 }
 END_TEST
 
+START_TEST(load_data_path_flags)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--ca", "/c", "--cert", "/e",
+	    "--key", "/k", "--pool4", "100.64.0.0/24", "--offload", "no",
+	    "--socket-buffer", "64K", "--batch", "1", NULL), 0);
+	ck_assert_int_eq(C.offload, 0);
+	ck_assert_int_eq(C.socket_buffer, 65536);
+	ck_assert_int_eq(C.batch, 1);
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org", "--ca",
+	    "/c", "--cert", "/e", "--key", "/k", "--offload=yes",
+	    "--socket-buffer=64M", "--batch=64", NULL), 0);
+	ck_assert_int_eq(C.offload, 1);
+	ck_assert_int_eq(C.socket_buffer, 64 << 20);
+	ck_assert_int_eq(C.batch, 64);
+	ck_assert_int_eq(load(ROLE_CLIENT, "--peer", "vpn.example.org", "--ca",
+	    "/c", "--cert", "/e", "--key", "/k", "--socket-buffer",
+	    "67108864", NULL), 0);
+	ck_assert_int_eq(C.socket_buffer, 67108864);
+}
+END_TEST
+
+START_TEST(load_data_path_flags_bad)
+{
+	ck_assert_int_eq(load(ROLE_SERVER, "--offload", "maybe", NULL), -1);
+	ck_assert_str_eq(err, "--offload: 'maybe' is neither yes nor no");
+	ck_assert_int_eq(load(ROLE_CLIENT, "--offload", "", NULL), -1);
+	ck_assert_str_eq(err, "--offload: '' is neither yes nor no");
+	ck_assert_int_eq(load(ROLE_SERVER, "--offload", NULL), -1);
+	ck_assert_str_eq(err, "--offload: needs a value: --offload yes|no");
+	ck_assert_int_eq(load(ROLE_SERVER, "--socket-buffer", "63K", NULL),
+	    -1);
+	ck_assert_str_eq(err,
+	    "--socket-buffer: '63K' is out of range 64K..64M");
+	ck_assert_int_eq(load(ROLE_CLIENT, "--socket-buffer", "65M", NULL),
+	    -1);
+	ck_assert_str_eq(err,
+	    "--socket-buffer: '65M' is out of range 64K..64M");
+	ck_assert_int_eq(load(ROLE_SERVER, "--socket-buffer", "4X", NULL),
+	    -1);
+	ck_assert_str_eq(err, "--socket-buffer: '4X' is not a number");
+	ck_assert_int_eq(load(ROLE_SERVER, "--socket-buffer", "", NULL), -1);
+	ck_assert_str_eq(err, "--socket-buffer: '' is not a number");
+	ck_assert_int_eq(load(ROLE_SERVER, "--socket-buffer", "-1", NULL), -1);
+	ck_assert_str_eq(err, "--socket-buffer: '-1' is not a number");
+	ck_assert_int_eq(load(ROLE_SERVER, "--socket-buffer",
+	    "99999999999999999999", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--socket-buffer: "));
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	ck_assert_int_eq(load(ROLE_SERVER, "--batch", "0", NULL), -1);
+	ck_assert_str_eq(err, "--batch: 0 is out of range 1..64");
+	ck_assert_int_eq(load(ROLE_CLIENT, "--batch", "65", NULL), -1);
+	ck_assert_str_eq(err, "--batch: 65 is out of range 1..64");
+	ck_assert_int_eq(load(ROLE_SERVER, "--batch", "abc", NULL), -1);
+	ck_assert_str_eq(err, "--batch: 'abc' is not a number");
+	ck_assert_int_eq(load(ROLE_SERVER, "--batch", "", NULL), -1);
+	ck_assert_str_eq(err, "--batch: '' is not a number");
+	ck_assert_int_eq(load(ROLE_SERVER, "--batch", "-1", NULL), -1);
+	ck_assert_str_eq(err, "--batch: '-1' is not a number");
+	ck_assert_int_eq(load(ROLE_SERVER, "--batch", "99999999999999999999",
+	    NULL), -1);
+	ck_assert_str_eq(err, "--batch: 99999999999999999999 is out of range "
+	    "1..64");
+	ck_assert_int_eq(load(ROLE_SERVER, "--batch", "8", "--batch", "9",
+	    NULL), -1);
+	ck_assert_str_eq(err, "--batch: given twice");
+}
+END_TEST
+
+START_TEST(load_data_path_file_then_flags_win)
+{
+	char path[64];
+
+	write_file(path, sizeof(path), CLIENT_BASE "peer vpn.example.org\n"
+	    "offload no\nsocket-buffer 16M\nbatch 8\n");
+	int rc = load(ROLE_CLIENT, "-c", path, NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.offload, 0);
+	ck_assert_int_eq(C.socket_buffer, 16 << 20);
+	ck_assert_int_eq(C.batch, 8);
+	rc = load(ROLE_CLIENT, "-c", path, "--offload", "yes",
+	    "--socket-buffer", "128K", "--batch", "64", NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.offload, 1);
+	ck_assert_int_eq(C.socket_buffer, 128 << 10);
+	ck_assert_int_eq(C.batch, 64);
+	/* One flag overrides its key alone. */
+	rc = load(ROLE_CLIENT, "--batch", "2", "-c", path, NULL);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.offload, 0);
+	ck_assert_int_eq(C.socket_buffer, 16 << 20);
+	ck_assert_int_eq(C.batch, 2);
+	rc = load(ROLE_CLIENT, "-c", path, "--socket-buffer", "1M", NULL);
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(C.socket_buffer, 1 << 20);
+	ck_assert_int_eq(C.batch, 8);
+	/* A bad value in the file fails there, whatever the flags say. */
+	write_file(path, sizeof(path), SERVER_BASE "pool4 100.64.0.0/24\n"
+	    "batch 128\n");
+	rc = load(ROLE_SERVER, "-c", path, "--batch", "4", NULL);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(strstr(err, ":5: batch: 128 is out of range "
+	    "1..64"));
+	unlink(path);
+}
+END_TEST
+
 START_TEST(load_bad_role)
 {
 	char *argv[] = { (char *)"x", NULL };
@@ -1963,6 +2237,12 @@ START_TEST(usage_server)
 	ck_assert_ptr_nonnull(strstr(u, "--connect-rate N"));
 	ck_assert_ptr_nonnull(strstr(u, "--connect-burst N"));
 	ck_assert_ptr_nonnull(strstr(u, "--handshake-seconds N"));
+	ck_assert_ptr_nonnull(strstr(u, "--offload yes|no"));
+	ck_assert_ptr_nonnull(strstr(u, "(default yes)"));
+	ck_assert_ptr_nonnull(strstr(u, "--socket-buffer N[KM]"));
+	ck_assert_ptr_nonnull(strstr(u, "(default 4M)"));
+	ck_assert_ptr_nonnull(strstr(u, "--batch N"));
+	ck_assert_ptr_nonnull(strstr(u, "(default 64)"));
 	ck_assert_ptr_null(strstr(u, "--peer"));
 	ck_assert_ptr_null(strstr(u, "--server-name"));
 }
@@ -1982,6 +2262,10 @@ START_TEST(usage_client)
 	ck_assert_ptr_nonnull(strstr(u, "--keepalive-seconds N"));
 	ck_assert_ptr_nonnull(strstr(u, "--dead-peer-seconds N"));
 	ck_assert_ptr_nonnull(strstr(u, "--handshake-seconds N"));
+	ck_assert_ptr_nonnull(strstr(u, "--offload yes|no"));
+	ck_assert_ptr_nonnull(strstr(u, "--socket-buffer N[KM]"));
+	ck_assert_ptr_nonnull(strstr(u, "(default 4M)"));
+	ck_assert_ptr_nonnull(strstr(u, "--batch N"));
 	ck_assert_ptr_null(strstr(u, "--max-pending"));
 	ck_assert_ptr_null(strstr(u, "--connect-rate"));
 }
@@ -1997,7 +2281,7 @@ START_TEST(usage_lists_every_key)
 		"worker-uids", "rekey-seconds", "rekey-bytes",
 		"keepalive-seconds", "dead-peer-seconds", "handshake-seconds",
 		"max-pending", "max-pending-per-source", "connect-rate",
-		"connect-burst",
+		"connect-burst", "offload", "socket-buffer", "batch",
 	};
 	const char *u = usage_text(ROLE_SERVER);
 
@@ -2093,6 +2377,9 @@ conf_suite(void)
 	tcase_add_test(tc, value_rekey_bytes_suffixes);
 	tcase_add_test(tc, value_rekey_bytes_edges);
 	tcase_add_test(tc, value_rekey_bytes_bad_suffix);
+	tcase_add_test(tc, value_offload);
+	tcase_add_test(tc, value_socket_buffer);
+	tcase_add_test(tc, value_batch);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("check");
@@ -2154,6 +2441,9 @@ conf_suite(void)
 	tcase_add_test(tc, load_timer_file_then_flags_win);
 	tcase_add_test(tc, load_timer_file_checked_together);
 	tcase_add_test(tc, load_gate_flags);
+	tcase_add_test(tc, load_data_path_flags);
+	tcase_add_test(tc, load_data_path_flags_bad);
+	tcase_add_test(tc, load_data_path_file_then_flags_win);
 	tcase_add_test(tc, load_bad_role);
 	suite_add_tcase(s, tc);
 
