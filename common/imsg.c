@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -202,4 +203,13 @@ imsg_type_name(uint32_t type)
 	if (type >= IMSG_MAX || names[type] == NULL)
 		return "UNKNOWN";
 	return names[type];
+}
+
+const char *
+worker_offload_str(uint32_t offload, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", offload & WORKER_UDP_GSO ? " udp-gso" :
+	    "", offload & WORKER_UDP_GRO ? " udp-gro" : "",
+	    offload & WORKER_TUN_GRO ? " tun-gro" : "");
+	return buf[0] == ' ' ? buf + 1 : "none";
 }

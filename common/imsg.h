@@ -89,6 +89,19 @@ struct imsg_worker_stats {
 	uint32_t epoch;		/* of the current key; 0 = none */
 	uint32_t endpoint_len;	/* 0 = no endpoint known yet */
 	struct sockaddr_storage endpoint;
+	uint32_t offload;	/* enum worker_offload: what is in use */
+	uint32_t pad;
+	uint64_t tx_segments;	/* frames cut into packets */
+	uint64_t tx_gso_sends;	/* datagram trains sent with UDP_SEGMENT */
+	uint64_t rx_gro_trains;	/* receives that held more than one */
+	uint64_t rx_frames;	/* TUN writes (joined packets count once) */
+};
+
+/* The data path a udpdata uses, found at start-up (WORKER_STATS). */
+enum worker_offload {
+	WORKER_UDP_GSO = 1,	/* sends trains of datagrams (UDP_SEGMENT) */
+	WORKER_UDP_GRO = 2,	/* receives them (UDP_GRO) */
+	WORKER_TUN_GRO = 4,	/* joins TCP segments for TUN writes */
 };
 
 struct imsg_peer_epoch {
@@ -220,6 +233,10 @@ struct imsg_udpdata_init {
 	uint32_t bind_len;		/* server: local UDP address, port 0 */
 	struct sockaddr_storage bind_addr;
 	uint32_t no_privdrop;		/* insecure-no-privdrop */
+	uint32_t tun_vnet;		/* TUN frames carry a virtio_net_hdr */
+	uint32_t udp_offload;		/* try UDP GSO and GRO (offload yes) */
+	uint32_t socket_buffer;		/* bytes, each way */
+	uint32_t batch;			/* datagrams per sendmmsg/recvmmsg */
 	char chroot_dir[ROLE_PATH_MAX];
 };
 
@@ -271,5 +288,11 @@ size_t imsg_datalen(const struct imsg *m);
 int imsg_get(const struct imsg *m, void *out, size_t len);
 
 const char *imsg_type_name(uint32_t type);
+
+/*
+ * The enum worker_offload bits as words: "udp-gso udp-gro tun-gro", or
+ * "none". buf holds at least 32 bytes.
+ */
+const char *worker_offload_str(uint32_t offload, char *buf, size_t len);
 
 #endif

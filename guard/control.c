@@ -22,6 +22,7 @@
 #include "guard.h"
 #include "imsg.h"
 #include "log.h"
+#include "tun.h"
 
 /* ---- reply buffer ------------------------------------------------------ */
 
@@ -223,6 +224,7 @@ status_text_peer(struct cbuf *b, const struct guard_env *env,
 {
 	const struct imsg_worker_stats *w = &p->wstats;
 	char a4[PREFIX_STRLEN], a6[PREFIX_STRLEN], ep[80], t1[32], t2[32];
+	char off[40];
 
 	peer_addrs(p, env, a4, a6, sizeof(a4));
 	endpoint_str(w, ep, sizeof(ep));
@@ -242,6 +244,13 @@ status_text_peer(struct cbuf *b, const struct guard_env *env,
 	    (unsigned long long)w->tx_bytes,
 	    (unsigned long long)w->rx_packets,
 	    (unsigned long long)w->tx_packets);
+	cbuf_printf(b, "  data path: %s; %llu segments cut, %llu trains "
+	    "sent, %llu trains received, %llu TUN writes\n",
+	    worker_offload_str(w->offload, off, sizeof(off)),
+	    (unsigned long long)w->tx_segments,
+	    (unsigned long long)w->tx_gso_sends,
+	    (unsigned long long)w->rx_gro_trains,
+	    (unsigned long long)w->rx_frames);
 	cbuf_printf(b, "  dropped: %llu queue full, %llu auth failed, %llu "
 	    "replay, %llu spoofed source, %llu malformed, %llu no key\n",
 	    (unsigned long long)p->drop_queue_full,
@@ -304,6 +313,10 @@ status_text(struct cbuf *b, const struct guard_env *env)
 	cbuf_printf(b, "\n  ");
 	sandbox_text(b, "router", env->router_pid);
 	cbuf_printf(b, "\n");
+	cbuf_printf(b, "  offload: TUN %s; %llu reads, %llu of them segments "
+	    "to cut\n", tun_features_name(env->tun_features),
+	    (unsigned long long)env->st.tun_packets,
+	    (unsigned long long)env->st.tun_segments);
 	cbuf_printf(b, "  dropped: %llu without a route, %llu malformed, %llu "
 	    "before their peer was ready\n",
 	    (unsigned long long)env->st.drop_no_route,
@@ -356,7 +369,11 @@ status_json_peer(struct cbuf *b, const struct guard_env *env,
 	    "\"rx_bytes\":%llu,\"tx_bytes\":%llu,\"rx_packets\":%llu,"
 	    "\"tx_packets\":%llu,\"drops\":{\"queue_full\":%llu,"
 	    "\"auth_failed\":%llu,\"replay\":%llu,\"spoofed_source\":%llu,"
-	    "\"malformed\":%llu,\"no_key\":%llu},\"processes\":[",
+	    "\"malformed\":%llu,\"no_key\":%llu},\"data_path\":{"
+	    "\"udp_gso\":%s,\"udp_gro\":%s,\"tun_gro\":%s,"
+	    "\"segments_cut\":%llu,\"trains_sent\":%llu,"
+	    "\"trains_received\":%llu,\"tun_writes\":%llu},"
+	    "\"processes\":[",
 	    (long long)p->connected_since, p->epoch,
 	    (long long)p->epoch_since, (long long)p->epoch_since,
 	    (unsigned long long)w->rx_bytes, (unsigned long long)w->tx_bytes,
@@ -367,7 +384,14 @@ status_json_peer(struct cbuf *b, const struct guard_env *env,
 	    (unsigned long long)w->drop_replay,
 	    (unsigned long long)w->drop_source,
 	    (unsigned long long)w->drop_malformed,
-	    (unsigned long long)w->drop_nokey);
+	    (unsigned long long)w->drop_nokey,
+	    w->offload & WORKER_UDP_GSO ? "true" : "false",
+	    w->offload & WORKER_UDP_GRO ? "true" : "false",
+	    w->offload & WORKER_TUN_GRO ? "true" : "false",
+	    (unsigned long long)w->tx_segments,
+	    (unsigned long long)w->tx_gso_sends,
+	    (unsigned long long)w->rx_gro_trains,
+	    (unsigned long long)w->rx_frames);
 	sandbox_json(b, "tcpctl", p->ctl_pid);
 	cbuf_printf(b, ",");
 	sandbox_json(b, "udpdata", p->data_pid);
@@ -414,7 +438,11 @@ status_json(struct cbuf *b, const struct guard_env *env)
 	sandbox_json(b, "guard", getpid());
 	cbuf_printf(b, ",\"router\":");
 	sandbox_json(b, "router", env->router_pid);
-	cbuf_printf(b, "},\"drops\":{\"no_route\":%llu,\"malformed\":%llu,"
+	cbuf_printf(b, "},\"offload\":{\"tun\":\"%s\",\"tun_reads\":%llu,"
+	    "\"tun_segments\":%llu},", tun_features_name(env->tun_features),
+	    (unsigned long long)env->st.tun_packets,
+	    (unsigned long long)env->st.tun_segments);
+	cbuf_printf(b, "\"drops\":{\"no_route\":%llu,\"malformed\":%llu,"
 	    "\"not_ready\":%llu},",
 	    (unsigned long long)env->st.drop_no_route,
 	    (unsigned long long)env->st.drop_malformed,

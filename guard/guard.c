@@ -25,6 +25,7 @@
 #include "caps.h"
 #include "control.h"
 #include "guard.h"
+#include "gso.h"
 #include "imsg.h"
 #include "log.h"
 #include "pkt.h"
@@ -33,11 +34,16 @@
 #include "sandbox.h"
 #include "tun.h"
 
+_Static_assert(QMSG_HDR_LEN + GSO_FRAME_MAX <= 65536 + 64,
+    "a queue message must hold the largest frame a TUN read returns");
+
 enum {
-	TUN_BURST = 64,			/* reads per TUN wake-up */
-	TUN_READ_MAX = 65536,
-	/* One queue message: room for a 64 KB offload segment later. */
+	/*
+	 * One queue message: a batch, or one frame read from TUN with
+	 * offload (GSO_FRAME_MAX, a 64 KB segment and its headers).
+	 */
 	QUEUE_MSGSIZE = 65536 + 64,
+	TUN_READ_MAX = QUEUE_MSGSIZE - QMSG_HDR_LEN,
 	ROUTER_TIMEOUT_MS = 5000,
 	CHILD_GRACE_MS = 2000,		/* from teardown to SIGKILL */
 	EPOLL_BATCH = 64,
@@ -328,7 +334,7 @@ guard_setup(struct guard_env *env, const struct guard_conf *conf,
 	    sandbox_prepare_dir(conf->chroot_dir) == -1)
 		return -1;
 	if ((env->peers = calloc(npeers, sizeof(*env->peers))) == NULL ||
-	    (env->tunbuf = malloc(TUN_READ_MAX)) == NULL) {
+	    (env->tunbuf = malloc(QMSG_HDR_LEN + TUN_READ_MAX)) == NULL) {
 		log_warn("peer table");
 		return -1;
 	}
@@ -338,9 +344,12 @@ guard_setup(struct guard_env *env, const struct guard_conf *conf,
 		env->peers[i].ctl_sock = env->peers[i].data_sock = -1;
 		env->peers[i].queue = (mqd_t)-1;
 	}
-	if ((env->tun_fd = tun_open(conf->dev, &env->ifindex)) == -1 ||
-	    signals_setup(env) == -1)
+	if ((env->tun_fd = tun_open(conf->dev, conf->offload, &env->ifindex,
+	    &env->tun_features)) == -1 || signals_setup(env) == -1)
 		return -1;
+	log_info("%s: segmentation offload %s", conf->dev,
+	    conf->offload ? tun_features_name(env->tun_features) :
+	    "off (offload no)");
 	if ((env->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		log_warn("epoll_create1");
 		return -1;
@@ -559,6 +568,27 @@ permitted(const struct guard_env *env, struct peer *p, enum permit_from from,
 	return 0;
 }
 
+/*
+ * Which data path the workers use: found by each at its start, logged
+ * here once, and again only when a worker finds another.
+ */
+static void
+data_path_log(struct guard_env *env, uint32_t offload)
+{
+	char buf[40];
+
+	if (env->data_path_logged && env->data_path == offload)
+		return;
+	env->data_path_logged = 1;
+	env->data_path = offload;
+	log_info("data path: %s (%s, %s; TUN %s)",
+	    worker_offload_str(offload, buf, sizeof(buf)),
+	    offload & WORKER_UDP_GSO ? "datagrams sent in trains" :
+	    "sendmmsg", offload & WORKER_UDP_GRO ? "received in trains" :
+	    "recvmmsg", offload & WORKER_TUN_GRO ?
+	    "segments cut and joined" : "one packet per read and write");
+}
+
 static void
 data_dispatch(struct guard_env *env, struct peer *p)
 {
@@ -606,8 +636,10 @@ data_dispatch(struct guard_env *env, struct peer *p)
 	case IMSG_WORKER_STATS:
 		if (m.fd == -1 && imsg_get(&m, &p->wstats,
 		    sizeof(p->wstats)) == 0 && p->wstats.endpoint_len <=
-		    sizeof(p->wstats.endpoint))
+		    sizeof(p->wstats.endpoint)) {
+			data_path_log(env, p->wstats.offload);
 			return;
+		}
 		memset(&p->wstats, 0, sizeof(p->wstats));
 		break;
 	default:
@@ -745,6 +777,10 @@ send_inits(struct guard_env *env, struct peer *p,
 		ui.bind_len = bind_len;
 	}
 	ui.no_privdrop = (uint32_t)c->no_privdrop;
+	ui.tun_vnet = (env->tun_features & TUN_VNET) != 0;
+	ui.udp_offload = (uint32_t)c->offload;
+	ui.socket_buffer = (uint32_t)c->socket_buffer;
+	ui.batch = (uint32_t)c->batch;
 	snprintf(ui.chroot_dir, sizeof(ui.chroot_dir), "%s", c->chroot_dir);
 
 	memset(&ti, 0, sizeof(ti));
@@ -1056,20 +1092,85 @@ queue_flush(struct guard_env *env, struct peer *p)
 }
 
 /*
- * Read a burst of packets from the TUN device, append each to its peer's
- * batch, and send every batch as one queue message at the end (or when
- * it is full).
+ * A segment to cut goes to its peer as a message of its own, read where
+ * it lies (tunbuf has the room for the header in front): after the
+ * peer's batch, so that the peer's packets keep their order.
+ */
+static void
+queue_segment(struct guard_env *env, struct peer *p, size_t framelen)
+{
+	size_t len;
+
+	queue_flush(env, p);
+	len = qmsg_gso_finish(env->tunbuf, framelen);
+	if (mq_send(p->queue, (const char *)env->tunbuf, len, 0) == 0)
+		p->queued_packets++;
+	else
+		p->drop_queue_full++;
+	env->st.tun_segments++;
+}
+
+/*
+ * The peer one read goes to, or NULL (counted). With offload, the read is
+ * a frame: a virtio-net header, then the packet; a plain packet's
+ * checksum, if the kernel left it to us, is completed here.
+ */
+static struct peer *
+tun_classify(struct guard_env *env, uint8_t *frame, size_t n,
+    const uint8_t **pkt, size_t *len, int *segment)
+{
+	struct virtio_net_hdr vh;
+	struct pkt_info pi;
+	struct peer *p;
+	size_t hdr = (env->tun_features & TUN_VNET) ? GSO_HDR_LEN : 0;
+	int plain;
+
+	*segment = 0;
+	if (n <= hdr || pkt_parse(frame + hdr, n - hdr, &pi) == -1)
+		goto malformed;
+	*pkt = frame + hdr;
+	*len = pi.len;
+	if (hdr != 0) {
+		memcpy(&vh, frame, GSO_HDR_LEN);
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+			*segment = 1;
+		else if (vh.flags != 0) {
+			if ((plain = gso_plain(frame, n)) == -1)
+				goto malformed;
+			*len = (size_t)plain;
+		}
+	}
+	if ((p = env->ops->route(env, pi.family, pi.dst)) == NULL) {
+		env->st.drop_no_route++;
+		return NULL;
+	}
+	if (p->queue == (mqd_t)-1) {
+		env->st.drop_no_queue++;
+		return NULL;
+	}
+	return p;
+malformed:
+	env->st.drop_malformed++;
+	return NULL;
+}
+
+/*
+ * Read a burst from the TUN device: append each packet to its peer's
+ * batch, send each segment to cut as a message of its own, and send every
+ * batch as one queue message at the end (or when it is full).
  */
 static void
 tun_burst(struct guard_env *env)
 {
-	struct pkt_info pi;
+	uint8_t *frame = env->tunbuf + QMSG_HDR_LEN;
+	const uint8_t *pkt;
 	struct peer *p;
+	size_t len;
 	ssize_t n;
-	int i;
+	int i, segment;
 
-	for (i = 0; i < TUN_BURST; i++) {
-		n = read(env->tun_fd, env->tunbuf, TUN_READ_MAX);
+	for (i = 0; i < env->conf->batch; i++) {
+		n = read(env->tun_fd, frame, TUN_READ_MAX);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -1078,30 +1179,26 @@ tun_burst(struct guard_env *env)
 			break;
 		}
 		env->st.tun_packets++;
-		if (pkt_parse(env->tunbuf, (size_t)n, &pi) == -1) {
-			env->st.drop_malformed++;
+		p = tun_classify(env, frame, (size_t)n, &pkt, &len, &segment);
+		if (p == NULL)
+			continue;
+		if (segment) {
+			queue_segment(env, p, (size_t)n);
 			continue;
 		}
-		p = env->ops->route(env, pi.family, pi.dst);
-		if (p == NULL) {
-			env->st.drop_no_route++;
-			continue;
-		}
-		if (p->queue == (mqd_t)-1) {
-			env->st.drop_no_queue++;
-			continue;
-		}
-		if (!qmsg_batch_fits(&p->batch, pi.len))
+		if (!qmsg_batch_fits(&p->batch, len))
 			queue_flush(env, p);
-		if (p->batch.count == 0) {
+		if (!p->on_dirty) {
+			p->on_dirty = 1;
 			p->next_dirty = env->dirty;
 			env->dirty = p;
 		}
-		qmsg_batch_add(&p->batch, env->tunbuf, pi.len);
+		qmsg_batch_add(&p->batch, pkt, len);
 	}
 	while ((p = env->dirty) != NULL) {
 		env->dirty = p->next_dirty;
 		p->next_dirty = NULL;
+		p->on_dirty = 0;
 		queue_flush(env, p);
 	}
 }

@@ -50,6 +50,7 @@ struct peer {
 	uint8_t *batchbuf;
 	struct qmsg_batch batch;
 	struct peer *next_dirty;
+	int on_dirty;			/* in guard_env's dirty list */
 	uint64_t queued_packets;
 	uint64_t drop_queue_full;
 	/* For guardctl status. */
@@ -60,7 +61,8 @@ struct peer {
 };
 
 struct guard_stats {
-	uint64_t tun_packets;
+	uint64_t tun_packets;		/* reads from TUN */
+	uint64_t tun_segments;		/* of those, segments to cut */
 	uint64_t drop_no_route;
 	uint64_t drop_malformed;
 	uint64_t drop_no_queue;
@@ -91,6 +93,9 @@ struct guard_env {
 	const struct guard_ops *ops;
 	int tun_fd;
 	int ifindex;
+	int tun_features;		/* enum tun_features */
+	int data_path_logged;		/* data_path was logged */
+	uint32_t data_path;		/* enum worker_offload */
 	int epfd;
 	int sigfd;
 	int router_sock;
@@ -101,7 +106,7 @@ struct guard_env {
 	size_t active;			/* slots not FREE */
 	size_t next_slot;		/* where the search for a free one starts */
 	struct peer *dirty;		/* peers with a batch to send */
-	uint8_t *tunbuf;
+	uint8_t *tunbuf;		/* QMSG_HDR_LEN free, then a read */
 	int quit;			/* a signal asked us to stop */
 	int control_fd;			/* guardctl's socket */
 	time_t started;

@@ -5,7 +5,10 @@
 # wireguard-go, in network namespaces (the picture is in test/lib.sh;
 # only the server and alice are used). Every tunnel has MTU 1420:
 #
-#   Guard         guardd and tunclient, 100.64.0.0/24, AES-256-GCM
+#   Guard         guardd and tunclient, 100.64.0.0/24, AES-256-GCM, with
+#                 offload (TUN segments, UDP GSO and GRO) where the
+#                 kernel has it
+#   Guard, offload no: the same with offload no, 100.64.3.0/24
 #   OpenVPN       server/client over UDP, AES-256-GCM, with the
 #                 certificates Guard's tests make, 100.64.1.0/24
 #   wireguard-go  Debian's build, configured with wg, 100.64.2.0/24
@@ -27,8 +30,8 @@
 # is not in these sums.
 #
 # In the last round, with Guard up, BENCH_SYSCALL_MB MiB (default 256)
-# go through Guard from client to server while strace -c counts the
-# system calls of each Guard process on both ends; they are printed per
+# go through each Guard path from client to server while strace -c counts
+# the system calls of each Guard process on both ends; they are printed per
 # MB (10^6 bytes) moved. strace slows the processes it traces, which
 # changes how many packets each call carries; the rate under strace is
 # printed with it.
@@ -69,7 +72,7 @@ case $ROUNDS in
 '' | *[!0-9]* | 0) say "bench: BENCH_ROUNDS=$ROUNDS: want 1 or more"; exit 1 ;;
 esac
 
-IMPLS=(veth guard)
+IMPLS=(veth guard guard1)
 if [ "$ANCHORS" = 1 ]; then
 	IMPLS+=(openvpn wggo)
 	if ! command -v openvpn >/dev/null || ! command -v wireguard-go >/dev/null ||
@@ -89,9 +92,11 @@ if [ "$ANCHORS" = 1 ]; then
 		say "# note: not OpenVPN 2.6: $(openvpn --version | head -1)"
 fi
 
-declare -A NAME=([veth]=veth [guard]=Guard [openvpn]=OpenVPN [wggo]=wireguard-go)
+declare -A NAME=([veth]=veth [guard]=Guard [guard1]="Guard, offload no"
+	[openvpn]=OpenVPN [wggo]=wireguard-go)
 # The server's end of each path, which the client pings and iperf3 reaches.
-declare -A ADDR=([veth]=198.18.0.1 [guard]=100.64.0.1 [openvpn]=100.64.1.1 [wggo]=100.64.2.1)
+declare -A ADDR=([veth]=198.18.0.1 [guard]=100.64.0.1 [guard1]=100.64.3.1
+	[openvpn]=100.64.1.1 [wggo]=100.64.2.1)
 declare -A SRV=() CLI=() UP=()
 TESTS=(1 1R 4 4R)
 declare -A TEST_NAME=([1]="TCP, 1 stream, client -> server"
@@ -174,6 +179,23 @@ up_guard() {
 	first_ping guard "$t0"
 }
 down_guard() { stop_pids "${CLI[guard]}" "${SRV[guard]}"; }
+
+# The same without offload (one packet per TUN read and write, one
+# datagram per send and receive), beside it on a port, device, pool and
+# uids of its own.
+up_guard1() {
+	local t0 PORT=$((PORT + 1)) POOL4=100.64.3.0/24 POOL6=fd00:6403::/64
+	local SERVER_DEV=gd1 SERVER_NAME=server1 CLIENT_DEV=gc1
+	local SERVER_UIDS
+	SERVER_UIDS=$(uids 12000 19999)
+	start_server --offload no
+	SRV[guard1]=$SERVER_PID
+	t0=$(now_ms)
+	start_client "$NS_A" alice "$(uids 10200 10299)" --offload no
+	CLI[guard1]=$CLIENT_PID
+	first_ping guard1 "$t0"
+}
+down_guard1() { stop_pids "${CLI[guard1]}" "${SRV[guard1]}"; }
 
 up_openvpn() {
 	local t0 log=$WORK/openvpn-server.$ROUND.log
@@ -313,29 +335,31 @@ measure_tcp() {
 		}' "$WORK/cpu.0" "$WORK/cpu.1" >>"$RESULTS"
 }
 
-# measure_syscalls: strace -c on each Guard process while
-# SYSCALL_MIB MiB go from client to server.
+# measure_syscalls IMPL: strace -c on each process of that Guard path
+# while SYSCALL_MIB MiB go from client to server.
+declare -A SC_BYTES=() SC_MBIT=() SC_SECS=()
 measure_syscalls() {
-	local side pid comm sp=() json=$WORK/iperf-strace.json f col i
+	local impl=$1 side pid comm sp=() json=$WORK/iperf-strace.$1.json f col i
+	rm -f "$WORK"/strace.*
 	while read -r side pid; do
 		comm=$(cat "/proc/$pid/comm")
 		strace -c -o "$WORK/strace.$side.$comm.$pid" -p "$pid" \
 			2>>"$WORK/strace.log" &
 		sp+=("$!")
 		LIB_PIDS+=("$!")
-	done < <(tunnel_pids guard)
+	done < <(tunnel_pids "$impl")
 	sleep 1
 	for i in $(seq 40); do
-		client_run iperf3 -c "${ADDR[guard]}" -n "${SYSCALL_MIB}M" -J \
+		client_run iperf3 -c "${ADDR[$impl]}" -n "${SYSCALL_MIB}M" -J \
 			>"$json" 2>&1 || true
 		grep -q 'the server is busy' "$json" || break
 		sleep 0.5
 	done
 	kill -INT "${sp[@]}" 2>/dev/null || true
 	stop_pids "${sp[@]}"
-	SC_BYTES=$(jq '.end.sum_received.bytes // 0' "$json" 2>/dev/null || echo 0)
-	SC_MBIT=$(jq '.end.sum_received.bits_per_second / 1e6 // 0' "$json" 2>/dev/null || echo 0)
-	SC_SECS=$(jq '.end.sum_received.seconds // 0' "$json" 2>/dev/null || echo 0)
+	SC_BYTES[$impl]=$(jq '.end.sum_received.bytes // 0' "$json" 2>/dev/null || echo 0)
+	SC_MBIT[$impl]=$(jq '.end.sum_received.bits_per_second / 1e6 // 0' "$json" 2>/dev/null || echo 0)
+	SC_SECS[$impl]=$(jq '.end.sum_received.seconds // 0' "$json" 2>/dev/null || echo 0)
 	# "COLUMN SYSCALL CALLS ERRORS" lines: GUARD is guardd on the server
 	# and tunclient on the client.
 	for f in "$WORK"/strace.*.*.*; do
@@ -350,7 +374,7 @@ measure_syscalls() {
 			$1 ~ /^[0-9.]+$/ && $NF != "total" {
 				print c, $NF, $4, (NF == 6 ? $5 : 0)
 			}' "$f"
-	done >"$WORK/syscalls"
+	done >"$WORK/syscalls.$impl"
 }
 
 # ---- the rounds ------------------------------------------------------------
@@ -382,10 +406,12 @@ for ROUND in $(seq "$ROUNDS"); do
 			if [ "${UP[$impl]}" = 1 ]; then measure_tcp "$impl" "$test"; fi
 		done
 	done
-	if [ "$ROUND" = "$ROUNDS" ] && [ "${UP[guard]}" = 1 ]; then
-		say "# system calls through Guard: $SYSCALL_MIB MiB under strace"
-		measure_syscalls
-	fi
+	for impl in guard guard1; do
+		if [ "$ROUND" = "$ROUNDS" ] && [ "${UP[$impl]}" = 1 ]; then
+			say "# system calls through ${NAME[$impl]}: $SYSCALL_MIB MiB under strace"
+			measure_syscalls "$impl"
+		fi
+	done
 	for impl in "${ORDER[@]}"; do
 		"down_$impl"
 	done
@@ -527,12 +553,13 @@ cpu_of() { [ "$2" = veth ] || cpu_per_gb "$2" "$1"; }
 			'BEGIN { printf "%.6f", a + b + c + d }')
 		echo "$line $(fmt "%.2f" "$other") |"
 	done
-	if [ -s "$WORK/syscalls" ] && [ "${SC_BYTES:-0}" != 0 ]; then
-		mb=$(awk -v b="$SC_BYTES" 'BEGIN { printf "%.1f", b / 1e6 }')
+	for impl in guard guard1; do
+	if [ -s "$WORK/syscalls.$impl" ] && [ "${SC_BYTES[$impl]:-0}" != 0 ]; then
+		mb=$(awk -v b="${SC_BYTES[$impl]}" 'BEGIN { printf "%.1f", b / 1e6 }')
 		echo
-		echo "## System calls per MB through Guard"
+		echo "## System calls per MB through ${NAME[$impl]}"
 		echo
-		echo "iperf3 TCP, 1 stream, client -> server, $mb MB (10^6 bytes) in $(fmt "%.1f" "$SC_SECS") s under strace -c ($(fmt "%.0f" "$SC_MBIT") Mbit/s; without it: $(fmt "%.0f" "$(mean guard tcp1.mbit)") Mbit/s). Calls per MB moved; \"failed\" counts the calls that returned an error (EAGAIN: nothing to read, or a full queue)."
+		echo "iperf3 TCP, 1 stream, client -> server, $mb MB (10^6 bytes) in $(fmt "%.1f" "${SC_SECS[$impl]}") s under strace -c ($(fmt "%.0f" "${SC_MBIT[$impl]}") Mbit/s; without it: $(fmt "%.0f" "$(mean "$impl" tcp1.mbit)") Mbit/s). Calls per MB moved; \"failed\" counts the calls that returned an error (EAGAIN: nothing to read, or a full queue)."
 		echo
 		echo "| system call | GUARD (server) | udpdata (server) | GUARD (client) | udpdata (client) | tcpctl and router | all | failed |"
 		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
@@ -554,8 +581,9 @@ cpu_of() { [ "$2" = veth ] || cpu_per_gb "$2" "$1"; }
 					line = line sprintf(" %.1f | %.1f |", all[s] / mb, err[s] / mb)
 					print line
 				}
-			}' "$WORK/syscalls"
+			}' "$WORK/syscalls.$impl"
 	fi
+	done
 	echo
 	echo "## Each round"
 	echo

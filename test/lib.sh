@@ -162,14 +162,17 @@ pki_up() {
 }
 
 # start_server [extra guardd flags...]: logs to $WORK/server.log. The
-# IPv4 pool is 100.64.0.0/24, or POOL4 if set.
+# IPv4 pool is 100.64.0.0/24, or POOL4 if set. A second server beside it
+# sets PORT, POOL4, POOL6, SERVER_DEV, SERVER_UIDS and SERVER_NAME (its
+# log and control socket) of its own.
 start_server() {
-	ip netns exec "$NS_S" "$GUARDD" -f --dev gd0 --port "$PORT" \
-		--pool4 "${POOL4:-100.64.0.0/24}" --pool6 fd00:6400::/64 \
+	local name=${SERVER_NAME:-server}
+	ip netns exec "$NS_S" "$GUARDD" -f --dev "${SERVER_DEV:-gd0}" --port "$PORT" \
+		--pool4 "${POOL4:-100.64.0.0/24}" --pool6 "${POOL6:-fd00:6400::/64}" \
 		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/server.crt" \
-		--key "$WORK/pki/server.key" --worker-uids "$UIDS_S" \
-		--chroot "$WORK/empty" --control-socket "$WORK/server.sock" \
-		"$@" >>"$WORK/server.log" 2>&1 &
+		--key "$WORK/pki/server.key" --worker-uids "${SERVER_UIDS:-$UIDS_S}" \
+		--chroot "$WORK/empty" --control-socket "$WORK/$name.sock" \
+		"$@" >>"$WORK/$name.log" 2>&1 &
 	SERVER_PID=$!
 	LIB_PIDS+=("$SERVER_PID")
 	wait_for "server listening" 50 \
@@ -177,14 +180,16 @@ start_server() {
 }
 
 # start_client NS NAME UIDS [extra flags...]: logs to $WORK/NAME.log,
-# sets CLIENT_PID. The server is 198.18.0.1, or PEER if set.
+# sets CLIENT_PID. The server is 198.18.0.1, or PEER if set. The device
+# is gc0, or CLIENT_DEV, which also names its control socket.
 start_client() {
 	local ns=$1 name=$2 uids=$3
 	shift 3
 	ip netns exec "$ns" "$TUNCLIENT" -f --peer "${PEER:-198.18.0.1}:$PORT" --server-name server \
 		--ca "$WORK/pki/ca.crt" --cert "$WORK/pki/$name.crt" \
-		--key "$WORK/pki/$name.key" --dev gc0 --worker-uids "$uids" \
-		--chroot "$WORK/empty" --control-socket "$WORK/$name.sock" \
+		--key "$WORK/pki/$name.key" --dev "${CLIENT_DEV:-gc0}" --worker-uids "$uids" \
+		--chroot "$WORK/empty" \
+		--control-socket "$WORK/$name${CLIENT_DEV:+.$CLIENT_DEV}.sock" \
 		"$@" >>"$WORK/$name.log" 2>&1 &
 	CLIENT_PID=$!
 	LIB_PIDS+=("$CLIENT_PID")
@@ -210,6 +215,26 @@ tunnel_addr4() {
 tunnel_addr6() {
 	n "$1" ip -o -6 addr show dev gc0 scope global 2>/dev/null |
 		awk '{ split($4, a, "/"); print a[1]; exit }'
+}
+
+# transfer FROM_NS TO_NS TO_ADDR PORT [SIZE]: SIZE (head -c; default 50M)
+# random bytes with nc from one namespace to a listener in the other,
+# sha256 compared.
+transfer() {
+	local from=$1 to=$2 addr=$3 port=$4 size=${5:-50M} sum_in sum_out rx
+	head -c "$size" /dev/urandom >"$WORK/in"
+	rm -f "$WORK/out"
+	ip netns exec "$to" nc -l "$addr" "$port" >"$WORK/out" &
+	rx=$!
+	LIB_PIDS+=("$rx")
+	wait_for "listener on $addr" 50 \
+		n "$to" sh -c "ss -ltn | grep -q ':$port '" || return 1
+	n "$from" nc -N -w 10 "$addr" "$port" <"$WORK/in" || return 1
+	wait_for "transfer to finish" 100 sh -c "! kill -0 $rx" || return 1
+	sum_in=$(sha256sum <"$WORK/in")
+	sum_out=$(sha256sum <"$WORK/out")
+	rm -f "$WORK/in" "$WORK/out"
+	[ "$sum_in" = "$sum_out" ]
 }
 
 wait_client_up() {

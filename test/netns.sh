@@ -30,11 +30,6 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 source "$TOP/test/lib.sh"
 trap lib_cleanup EXIT
 
-
-
-
-
-
 log_has() { grep -qi -- "$2" "$WORK/$1.log"; }
 
 # Descriptors GUARD holds on message queues (one per connected peer).
@@ -56,23 +51,6 @@ child_pids() {
 }
 
 proc_field() { awk -v k="$2:" '$1 == k { print $2 }' /proc/"$1"/status; }
-
-# transfer FROM_NS TO_NS TO_ADDR PORT: 50 MB, sha256 compared.
-transfer() {
-	local from=$1 to=$2 addr=$3 port=$4 sum_in sum_out
-	head -c 50M /dev/urandom >"$WORK/in"
-	rm -f "$WORK/out"
-	ip netns exec "$to" nc -l "$addr" "$port" >"$WORK/out" &
-	local rx=$!
-	LIB_PIDS+=("$rx")
-	wait_for "listener on $addr" 50 \
-		n "$to" sh -c "ss -ltn | grep -q ':$port '" || return 1
-	n "$from" nc -N -w 10 "$addr" "$port" <"$WORK/in" || return 1
-	wait_for "transfer to finish" 100 sh -c "! kill -0 $rx" || return 1
-	sum_in=$(sha256sum <"$WORK/in")
-	sum_out=$(sha256sum <"$WORK/out")
-	[ "$sum_in" = "$sum_out" ]
-}
 
 [ "$(id -u)" = 0 ] || { say "netns: must run as root"; exit 1; }
 

@@ -12,9 +12,9 @@ rc=0
 if [ "${1:-}" = asan ]; then
 	export GUARDD=$top/build/asan/guardd TUNCLIENT=$top/build/asan/tunclient
 	export GUARDCTL=$top/build/asan/guardctl LIB_SUFFIX=-asan
-	tests="config certs netns lifecycle dataport ctlport cycles"
+	tests="config certs netns offload lifecycle dataport ctlport cycles"
 else
-	tests="pki config certs sandbox netns lifecycle dataport ctlport cycles"
+	tests="pki config certs sandbox netns offload lifecycle dataport ctlport cycles"
 fi
 for t in $tests; do
 	bash "$here/$t.sh" || rc=1

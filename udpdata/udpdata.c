@@ -6,14 +6,25 @@
  * its POSIX message queue, hands GUARD the write end and unlinks the name.
  * From then on it seals what GUARD queues and sends it with sendmmsg, and
  * opens what arrives with recvmmsg and writes it to the TUN device.
+ *
+ * With offload (found at start-up, each part on its own): a TCP segment
+ * of up to 64 KB that GUARD read whole from TUN is cut into packets here,
+ * each sealed where it lies, and the datagrams go out as trains of one
+ * size (UDP_SEGMENT), so that one sendmmsg carries a whole segment; trains
+ * come back whole too (UDP_GRO), and the packets of one TCP flow are
+ * joined again for one TUN write (gso.h).
  * Keys come from its tcpctl sibling; it exits when either GUARD or tcpctl
  * goes away.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <mqueue.h>
 #include <netdb.h>
 #include <poll.h>
@@ -27,6 +38,7 @@
 #include "aead.h"
 #include "conf.h"
 #include "datapath.h"
+#include "gso.h"
 #include "imsg.h"
 #include "kdf.h"
 #include "log.h"
@@ -36,8 +48,17 @@
 #include "udpdata.h"
 
 enum {
-	UDP_BATCH = 64,			/* datagrams per sendmmsg/recvmmsg */
-	UDP_SOCKBUF = 4 << 20,		/* socket buffers, each way */
+	/*
+	 * Send slots: the most datagrams per sendmmsg, and room for any
+	 * segment: at the least MTU (1280) a 64 KB one is 56 packets.
+	 */
+	UDP_BATCH = 64,
+	RX_SLOTS_GRO = 16,		/* 64 KB receive buffers with GRO */
+	RX_TRAIN_MAX = 65535,		/* the most one GRO receive holds */
+	/* A train: at most 64 datagrams (the kernel's UDP_MAX_SEGMENTS on
+	 * 6.1) and 64 KB less the IPv6 and UDP headers. */
+	TRAIN_SEGS_MAX = 64,
+	TRAIN_BYTES_MAX = 65535 - 40 - 8,
 	QUEUE_DRAIN_MAX = 16,		/* queue messages per loop turn */
 	RX_DRAIN_MAX = 16,		/* recvmmsg calls per loop turn */
 	TICK_MS = 1000,			/* timers: knock, keepalive, expiry */
@@ -50,7 +71,10 @@ struct udpdata_env {
 	int guard_sock;
 	int ctl_sock;
 	int tun_fd;
+	int tun_vnet;			/* TUN writes start with a header */
 	int udp_fd;
+	int batch;			/* packets per sendmmsg/recvmmsg */
+	int offload;			/* enum worker_offload in use */
 	mqd_t mq;
 	size_t msgsize;
 	uint8_t *qbuf;			/* one queue message */
@@ -70,14 +94,30 @@ struct udpdata_env {
 	int have_keys;			/* keys were installed once */
 	uint32_t rekey_asked;		/* epoch we asked tcpctl to replace */
 	struct imsg_worker_stats st;
-	/* Batches for sendmmsg and recvmmsg. */
+	/*
+	 * Batches for sendmmsg: one slot per datagram; tx[] sends them one
+	 * by one, train[] as trains of one size.
+	 */
 	struct mmsghdr tx[UDP_BATCH];
 	struct iovec txiov[UDP_BATCH];
 	uint8_t (*txbuf)[DATA_MAX_DGRAM];
+	struct mmsghdr train[UDP_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} traincmsg[UDP_BATCH];
+	/* recvmmsg: rx_slots buffers of rx_slot_size bytes. */
+	int rx_slots;
+	size_t rx_slot_size;
 	struct mmsghdr rx[UDP_BATCH];
 	struct iovec rxiov[UDP_BATCH];
 	struct sockaddr_storage rxaddr[UDP_BATCH];
-	uint8_t (*rxbuf)[DATA_MAX_DGRAM];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} rxcmsg[UDP_BATCH];
+	uint8_t *rxbuf;
+	struct gro *gro;		/* with tun_vnet */
 };
 
 static uint64_t
@@ -91,10 +131,30 @@ now_seconds(void)
 
 /* ---- set up ------------------------------------------------------------ */
 
+/*
+ * UDP GSO and GRO, each where the kernel has it: a kernel that knows
+ * UDP_SEGMENT takes a gso_size of 0 (none yet); one that knows UDP_GRO
+ * takes it on. Set now, before the allowlist, which has no setsockopt.
+ */
+static void
+udp_offload(struct udpdata_env *env, int fd)
+{
+	int zero = 0, one = 1;
+
+	if (setsockopt(fd, SOL_UDP, UDP_SEGMENT, &zero, sizeof(zero)) == 0)
+		env->offload |= WORKER_UDP_GSO;
+	else
+		log_debug("no UDP GSO: %s", strerror(errno));
+	if (setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0)
+		env->offload |= WORKER_UDP_GRO;
+	else
+		log_debug("no UDP GRO: %s", strerror(errno));
+}
+
 static int
 udp_open(struct udpdata_env *env, const struct imsg_udpdata_init *init)
 {
-	int fd, family, buf = UDP_SOCKBUF, off = 0;
+	int fd, family, buf = (int)init->socket_buffer, off = 0;
 
 	family = init->bind_len ? init->bind_addr.ss_family : AF_INET6;
 	if ((fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
@@ -109,6 +169,8 @@ udp_open(struct udpdata_env *env, const struct imsg_udpdata_init *init)
 	    -1 || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
 	    sizeof(buf)) == -1)
 		log_debug("socket buffers stay at the system default");
+	if (init->udp_offload)
+		udp_offload(env, fd);
 	if (init->bind_len &&
 	    bind(fd, (const struct sockaddr *)&init->bind_addr,
 	    init->bind_len) == -1) {
@@ -212,24 +274,47 @@ test_hooks_run(void)
 		close(fd);
 }
 
+static void gro_emit(void *arg, const uint8_t *frame, size_t len);
+
+/*
+ * Buffers, before the sandbox: pages are only touched as traffic comes.
+ * With GRO each receive buffer holds a whole train (64 KB), so there are
+ * fewer of them.
+ */
 static int
 batches_alloc(struct udpdata_env *env)
 {
 	int i;
 
+	if (env->offload & WORKER_UDP_GRO) {
+		env->rx_slots = RX_SLOTS_GRO < env->batch ? RX_SLOTS_GRO :
+		    env->batch;
+		env->rx_slot_size = RX_TRAIN_MAX;
+	} else {
+		env->rx_slots = env->batch;
+		env->rx_slot_size = DATA_MAX_DGRAM;
+	}
 	env->txbuf = calloc(UDP_BATCH, sizeof(*env->txbuf));
-	env->rxbuf = calloc(UDP_BATCH, sizeof(*env->rxbuf));
+	env->rxbuf = calloc((size_t)env->rx_slots, env->rx_slot_size);
 	env->qbuf = malloc(env->msgsize);
-	if (env->txbuf == NULL || env->rxbuf == NULL || env->qbuf == NULL) {
+	if (env->tun_vnet && (env->gro = malloc(sizeof(*env->gro))) != NULL)
+		(void)gro_init(env->gro, gro_emit, env);
+	if (env->txbuf == NULL || env->rxbuf == NULL || env->qbuf == NULL ||
+	    (env->tun_vnet && env->gro == NULL)) {
 		log_warn("batch buffers");
 		return -1;
 	}
+	if (env->tun_vnet)
+		env->offload |= WORKER_TUN_GRO;
 	for (i = 0; i < UDP_BATCH; i++) {
 		env->txiov[i].iov_base = env->txbuf[i];
 		env->tx[i].msg_hdr.msg_iov = &env->txiov[i];
 		env->tx[i].msg_hdr.msg_iovlen = 1;
-		env->rxiov[i].iov_base = env->rxbuf[i];
-		env->rxiov[i].iov_len = DATA_MAX_DGRAM;
+	}
+	for (i = 0; i < env->rx_slots; i++) {
+		env->rxiov[i].iov_base = env->rxbuf + (size_t)i *
+		    env->rx_slot_size;
+		env->rxiov[i].iov_len = env->rx_slot_size;
 		env->rx[i].msg_hdr.msg_iov = &env->rxiov[i];
 		env->rx[i].msg_hdr.msg_iovlen = 1;
 		env->rx[i].msg_hdr.msg_name = &env->rxaddr[i];
@@ -241,29 +326,120 @@ static void check_volume(struct udpdata_env *env);
 
 /* ---- sending ----------------------------------------------------------- */
 
-/* Send the first n prepared datagrams; what the socket refuses is lost. */
+/* Send slots [from, to) one datagram each; what the socket refuses is lost. */
 static void
-tx_flush(struct udpdata_env *env, int n)
+send_each(struct udpdata_env *env, int from, int to)
 {
-	int done = 0, r, i;
+	int r;
 
-	for (i = 0; i < n; i++) {
-		env->tx[i].msg_hdr.msg_name = &env->peer;
-		env->tx[i].msg_hdr.msg_namelen = env->peerlen;
-	}
-	env->last_tx = env->keys.now;
-	while (done < n) {
-		r = sendmmsg(env->udp_fd, env->tx + done,
-		    (unsigned int)(n - done), 0);
+	while (from < to) {
+		r = sendmmsg(env->udp_fd, env->tx + from,
+		    (unsigned int)(to - from), 0);
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
 			log_debug("sendmmsg: %s", strerror(errno));
-			env->st.drop_malformed += (uint64_t)(n - done);
+			env->st.drop_malformed += (uint64_t)(to - from);
 			return;
 		}
-		done += r;
+		from += r;
 	}
+}
+
+/*
+ * Group slots [i, n) into a train from i: datagrams of one size, the last
+ * possibly shorter, within the kernel's limits. Returns its length in
+ * slots and sets the train's message.
+ */
+static int
+train_build(struct udpdata_env *env, int i, int n, struct msghdr *mh,
+    void *cbuf)
+{
+	size_t size = env->txiov[i].iov_len, total = size;
+	struct cmsghdr *cm;
+	uint16_t gso;
+	int k = 1;
+
+	while (i + k < n && k < TRAIN_SEGS_MAX &&
+	    total + env->txiov[i + k].iov_len <= TRAIN_BYTES_MAX &&
+	    env->txiov[i + k].iov_len <= size) {
+		total += env->txiov[i + k].iov_len;
+		/* A shorter datagram can only end a train. */
+		if (env->txiov[i + k++].iov_len < size)
+			break;
+	}
+	memset(mh, 0, sizeof(*mh));
+	mh->msg_name = &env->peer;
+	mh->msg_namelen = env->peerlen;
+	mh->msg_iov = &env->txiov[i];
+	mh->msg_iovlen = (size_t)k;
+	if (k > 1) {
+		mh->msg_control = cbuf;
+		mh->msg_controllen = CMSG_SPACE(sizeof(gso));
+		cm = CMSG_FIRSTHDR(mh);
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(gso));
+		gso = (uint16_t)size;
+		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+		env->st.tx_gso_sends++;
+	}
+	return k;
+}
+
+/*
+ * Send slots [0, n) as trains, as many as one sendmmsg takes. A train
+ * the kernel refuses goes again datagram by datagram; EIO means the
+ * device cannot take trains at all, and they stop for good.
+ */
+static void
+send_trains(struct udpdata_env *env, int n)
+{
+	int first[UDP_BATCH], ntrains = 0, i, k, done = 0, r;
+
+	for (i = 0; i < n; i += k) {
+		first[ntrains] = i;
+		k = train_build(env, i, n, &env->train[ntrains].msg_hdr,
+		    env->traincmsg[ntrains].buf);
+		ntrains++;
+	}
+	while (done < ntrains) {
+		r = sendmmsg(env->udp_fd, env->train + done,
+		    (unsigned int)(ntrains - done), 0);
+		if (r > 0) {
+			done += r;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (errno == EIO) {
+			log_warnx("the network device takes no UDP GSO; "
+			    "sending datagram by datagram");
+			env->offload &= ~WORKER_UDP_GSO;
+		}
+		log_debug("sendmmsg of a train: %s", strerror(errno));
+		send_each(env, first[done], done + 1 < ntrains ?
+		    first[done + 1] : n);
+		done++;
+	}
+}
+
+/* Send the first n prepared datagrams. */
+static void
+tx_flush(struct udpdata_env *env, int n)
+{
+	int i;
+
+	env->last_tx = env->keys.now;
+	if ((env->offload & WORKER_UDP_GSO) && n > 1) {
+		send_trains(env, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		env->tx[i].msg_hdr.msg_name = &env->peer;
+		env->tx[i].msg_hdr.msg_namelen = env->peerlen;
+	}
+	send_each(env, 0, n);
 }
 
 /* Seal one packet (or a keepalive) into batch slot i. 0 or -1 (counted). */
@@ -295,6 +471,47 @@ send_keepalive(struct udpdata_env *env)
 		tx_flush(env, 1);
 }
 
+/*
+ * Cut a frame from TUN into packets in slots [n, ...), each written where
+ * it is then sealed, after the slots' header room. Returns the slots now
+ * in use; what cannot go is counted.
+ */
+static int
+tx_segment(struct udpdata_env *env, int n, const uint8_t *frame, size_t len)
+{
+	struct gso_pkt out[UDP_BATCH];
+	int segs, i, j;
+
+	segs = gso_segs(frame, len, GUARD_MAX_MTU);
+	if (segs < 1 || segs > UDP_BATCH) {
+		log_debug("a frame from TUN that cannot be cut");
+		env->st.drop_malformed++;
+		return n;
+	}
+	if (env->peerlen == 0 || !env->keys.cur.valid) {
+		env->st.unsent_nokey += (uint64_t)segs;
+		return n;
+	}
+	if (n + segs > UDP_BATCH) {
+		tx_flush(env, n);
+		n = 0;
+	}
+	for (i = 0; i < segs; i++) {
+		out[i].buf = env->txbuf[n + i] + DATA_HDR_LEN;
+		out[i].cap = DATA_MAX_DGRAM - DATA_OVERHEAD;
+	}
+	if (gso_split(frame, len, GUARD_MAX_MTU, out, (size_t)segs) != segs) {
+		env->st.drop_malformed++;
+		return n;
+	}
+	env->st.tx_segments++;
+	for (i = 0, j = n; i < segs; i++)
+		if (tx_prepare(env, j, DATA_PACKET, out[i].buf,
+		    out[i].len) == 0)
+			j++;
+	return j;
+}
+
 /* Seal every packet of one queue message and send them in batches. */
 static void
 tx_queue_message(struct udpdata_env *env, size_t len)
@@ -304,8 +521,18 @@ tx_queue_message(struct udpdata_env *env, size_t len)
 	size_t plen;
 	int n = 0, r;
 
-	if (qmsg_open(env->qbuf, len, &it) != QMSG_BATCH)
+	switch (qmsg_open(env->qbuf, len, &it)) {
+	case QMSG_GSO:
+		if (qmsg_frame(&it, &pkt, &plen) != 1)
+			fatalx("malformed queue message from GUARD");
+		if ((n = tx_segment(env, 0, pkt, plen)) > 0)
+			tx_flush(env, n);
+		return;
+	case QMSG_BATCH:
+		break;
+	default:
 		fatalx("malformed queue message from GUARD");
+	}
 	while ((r = qmsg_next(&it, &pkt, &plen)) == 1) {
 		if (env->peerlen == 0) {
 			env->st.unsent_nokey++;
@@ -313,7 +540,7 @@ tx_queue_message(struct udpdata_env *env, size_t len)
 		}
 		if (tx_prepare(env, n, DATA_PACKET, pkt, plen) == -1)
 			continue;
-		if (++n == UDP_BATCH) {
+		if (++n == env->batch) {
 			tx_flush(env, n);
 			n = 0;
 		}
@@ -375,33 +602,52 @@ peer_seen(struct udpdata_env *env, const struct sockaddr_storage *addr,
 		log_info("peer endpoint %s port %s", host, serv);
 }
 
+/* A frame of joined packets (or one packet behind a zero header). */
 static void
-rx_one(struct udpdata_env *env, int i)
+gro_emit(void *arg, const uint8_t *frame, size_t len)
+{
+	struct udpdata_env *env = arg;
+
+	if (write(env->tun_fd, frame, len) == -1) {
+		log_debug("tun write: %s", strerror(errno));
+		env->st.drop_malformed++;
+		return;
+	}
+	env->st.rx_frames++;
+}
+
+/* An opened packet to TUN: joined with its flow's, or written at once. */
+static void
+rx_deliver(struct udpdata_env *env, uint8_t *pkt, size_t len)
+{
+	env->st.rx_packets++;
+	env->st.rx_bytes += len;
+	if (env->gro != NULL) {
+		/* The bytes before pkt are the datagram's header: ours. */
+		(void)gro_add(env->gro, pkt, len);
+		return;
+	}
+	if (write(env->tun_fd, pkt, len) == -1) {
+		log_debug("tun write: %s", strerror(errno));
+		env->st.drop_malformed++;
+		return;
+	}
+	env->st.rx_frames++;
+}
+
+/* One datagram of len bytes at dgram, from slot i's sender. */
+static void
+rx_one(struct udpdata_env *env, int i, uint8_t *dgram, size_t len)
 {
 	const uint8_t *pkt;
 	size_t plen;
 	enum dp_verdict v;
 
-	/*
-	 * Longer than any datagram a peer may send: what arrived is a cut
-	 * piece of it, to be counted as the malformed datagram it is rather
-	 * than as whatever its first bytes would make it.
-	 */
-	if (env->rx[i].msg_hdr.msg_flags & MSG_TRUNC)
-		v = DP_MALFORMED;
-	else
-		v = dp_open(&env->keys, &env->sources, env->rxbuf[i],
-		    env->rx[i].msg_len, &pkt, &plen);
+	v = dp_open(&env->keys, &env->sources, dgram, len, &pkt, &plen);
 	switch (v) {
 	case DP_PACKET:
 		peer_seen(env, &env->rxaddr[i], env->rx[i].msg_hdr.msg_namelen);
-		if (write(env->tun_fd, pkt, plen) == -1) {
-			log_debug("tun write: %s", strerror(errno));
-			env->st.drop_malformed++;
-			return;
-		}
-		env->st.rx_packets++;
-		env->st.rx_bytes += plen;
+		rx_deliver(env, dgram + (pkt - dgram), plen);
 		return;
 	case DP_KEEPALIVE:
 		peer_seen(env, &env->rxaddr[i], env->rx[i].msg_hdr.msg_namelen);
@@ -432,26 +678,81 @@ rx_one(struct udpdata_env *env, int i)
 	log_debug("dropped datagram: %s", dp_verdict_name(v));
 }
 
+/* The size of each datagram of a train GRO put together; 0 for one. */
+static size_t
+rx_train_size(const struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int size;
+
+	for (cm = CMSG_FIRSTHDR((struct msghdr *)mh); cm != NULL;
+	    cm = CMSG_NXTHDR((struct msghdr *)mh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(size))) {
+			memcpy(&size, CMSG_DATA(cm), sizeof(size));
+			return size > 0 ? (size_t)size : 0;
+		}
+	return 0;
+}
+
+/* What slot i received: one datagram, or a train to take apart. */
+static void
+rx_slot(struct udpdata_env *env, int i)
+{
+	struct msghdr *mh = &env->rx[i].msg_hdr;
+	uint8_t *p = env->rxiov[i].iov_base;
+	size_t left = env->rx[i].msg_len, size, n;
+
+	/*
+	 * Longer than the buffer: what arrived is a cut piece, to be
+	 * counted as the malformed datagram it is rather than as whatever
+	 * its first bytes would make it.
+	 */
+	if (mh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		env->st.drop_malformed++;
+		log_debug("dropped datagram: longer than any a peer sends");
+		return;
+	}
+	if ((size = rx_train_size(mh)) == 0 || size > left)
+		size = left;
+	if (left > size)
+		env->st.rx_gro_trains++;
+	while (left > 0) {
+		n = left < size ? left : size;
+		rx_one(env, i, p, n);
+		p += n;
+		left -= n;
+	}
+}
+
 static void
 udp_drain(struct udpdata_env *env)
 {
 	int n, i, round;
 
 	for (round = 0; round < RX_DRAIN_MAX; round++) {
-		for (i = 0; i < UDP_BATCH; i++)
+		for (i = 0; i < env->rx_slots; i++) {
 			env->rx[i].msg_hdr.msg_namelen =
 			    sizeof(env->rxaddr[i]);
-		n = recvmmsg(env->udp_fd, env->rx, UDP_BATCH, MSG_DONTWAIT,
-		    NULL);
+			env->rx[i].msg_hdr.msg_control = env->rxcmsg[i].buf;
+			env->rx[i].msg_hdr.msg_controllen =
+			    sizeof(env->rxcmsg[i].buf);
+			env->rx[i].msg_hdr.msg_flags = 0;
+		}
+		n = recvmmsg(env->udp_fd, env->rx, (unsigned int)env->rx_slots,
+		    MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_debug("recvmmsg: %s", strerror(errno));
-			return;
+			break;
 		}
 		for (i = 0; i < n; i++)
-			rx_one(env, i);
-		if (n < UDP_BATCH)
-			return;
+			rx_slot(env, i);
+		/* Whatever was joined goes to TUN before we wait again. */
+		if (env->gro != NULL)
+			gro_flush(env->gro);
+		if (n < env->rx_slots)
+			break;
 	}
 }
 
@@ -650,6 +951,7 @@ static void
 stats_send(struct udpdata_env *env)
 {
 	env->st.epoch = env->keys.cur.valid ? env->keys.cur.epoch : 0;
+	env->st.offload = (uint32_t)env->offload;
 	env->st.endpoint_len = (uint32_t)env->peerlen;
 	memcpy(&env->st.endpoint, &env->peer, sizeof(env->st.endpoint));
 	if (env->guard_sock != -1)
@@ -679,6 +981,7 @@ udpdata_shutdown(struct udpdata_env *env)
 	free(env->txbuf);
 	free(env->rxbuf);
 	free(env->qbuf);
+	free(env->gro);
 }
 
 int
@@ -694,6 +997,8 @@ udpdata_main(uint32_t peerid, const struct imsg_udpdata_init *init)
 	env.guard_sock = CHILD_FD_GUARD;
 	env.ctl_sock = CHILD_FD_SIBLING;
 	env.tun_fd = CHILD_FD_EXTRA;
+	env.tun_vnet = init->tun_vnet != 0;
+	env.batch = (int)init->batch;
 	env.mq = (mqd_t)-1;
 	env.msgsize = init->queue_msgsize;
 	env.keepalive_seconds = init->keepalive_seconds;
@@ -703,6 +1008,9 @@ udpdata_main(uint32_t peerid, const struct imsg_udpdata_init *init)
 	if (env.keepalive_seconds == 0 || env.dead_peer_seconds == 0 ||
 	    env.reject_after_seconds == 0 || env.rekey_bytes == 0)
 		fatalx("bad timers in UDPDATA_INIT");
+	if (env.batch < 1 || env.batch > UDP_BATCH ||
+	    init->socket_buffer == 0 || init->socket_buffer > INT_MAX)
+		fatalx("bad batch or socket buffer in UDPDATA_INIT");
 
 	/* Set up: everything that needs root or a path. */
 	if (udp_open(&env, init) == -1 || batches_alloc(&env) == -1)

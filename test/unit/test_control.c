@@ -17,6 +17,7 @@
 #include "gate.h"
 #include "guard.h"
 #include "imsg.h"
+#include "tun.h"
 
 static struct guard_conf conf;
 static struct guard_env env;
@@ -109,6 +110,38 @@ START_TEST(status_json_is_one_object)
 	ck_assert_ptr_nonnull(strstr(a, "\"rx_bytes\":1234"));
 	/* The free slot is not listed. */
 	ck_assert_ptr_null(strstr(a, "\"id\":2"));
+}
+END_TEST
+
+/* Which data path is in use, and what it carried. */
+START_TEST(status_shows_offload)
+{
+	const char *a;
+
+	env.tun_features = TUN_VNET | TUN_TSO;
+	env.st.tun_packets = 50;
+	env.st.tun_segments = 20;
+	peers[0].wstats.offload = WORKER_UDP_GSO | WORKER_TUN_GRO;
+	peers[0].wstats.tx_segments = 20;
+	peers[0].wstats.tx_gso_sends = 40;
+	peers[0].wstats.rx_frames = 9;
+	a = answer("status");
+	ck_assert_ptr_nonnull(strstr(a, "  offload: TUN tso; 50 reads, 20 of "
+	    "them segments to cut\n"));
+	ck_assert_ptr_nonnull(strstr(a, "  data path: udp-gso tun-gro; 20 "
+	    "segments cut, 40 trains sent, 0 trains received, 9 TUN "
+	    "writes\n"));
+	a = answer("status json");
+	ck_assert_ptr_nonnull(strstr(a, "\"offload\":{\"tun\":\"tso\","
+	    "\"tun_reads\":50,\"tun_segments\":20}"));
+	ck_assert_ptr_nonnull(strstr(a, "\"data_path\":{\"udp_gso\":true,"
+	    "\"udp_gro\":false,\"tun_gro\":true,\"segments_cut\":20,"
+	    "\"trains_sent\":40,\"trains_received\":0,\"tun_writes\":9}"));
+	/* Without offload. */
+	env.tun_features = 0;
+	peers[0].wstats.offload = 0;
+	ck_assert_ptr_nonnull(strstr(answer("status"), "offload: TUN off;"));
+	ck_assert_ptr_nonnull(strstr(answer("status"), "data path: none;"));
 }
 END_TEST
 
@@ -308,6 +341,7 @@ control_suite(void)
 	tcase_add_test(tc, status_text_names_peer);
 	tcase_add_test(tc, status_json_is_one_object);
 	tcase_add_test(tc, status_json_quotes_strings);
+	tcase_add_test(tc, status_shows_offload);
 	tcase_add_test(tc, status_text_counts_refusals);
 	tcase_add_test(tc, status_json_counts_refusals);
 	tcase_add_test(tc, status_takes_crlf);
