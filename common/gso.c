@@ -109,15 +109,44 @@ put32(uint8_t *p, uint32_t v)
  * The Internet checksum (RFC 1071) is summed in host byte order: the sum
  * commutes with swapping the two bytes of every word, so a sum of words
  * loaded in host order and stored back in host order puts the network
- * order sum into the packet. Four bytes at a time into 64 bits cannot
- * overflow for any packet of up to 4 GB.
+ * order sum into the packet. This runs over every byte that is cut or
+ * joined, so the bulk goes 32 bytes at a time through two vectors of four
+ * 32-bit lanes, each lane taking the two 16-bit words of its 4 bytes: a
+ * lane grows by less than 2^17 a step and is emptied every SUM_STEPS
+ * steps, long before it could overflow. The rest goes as 32-bit words
+ * into 64 bits, which cannot overflow for any packet of up to 4 GB.
  */
+typedef uint32_t sum_vec __attribute__((vector_size(16)));
+
+enum { SUM_STEPS = 16384 };		/* 512 KB, under 2^32 / 2^17 */
+
+static uint64_t
+sum_vectors(const uint8_t *p, size_t steps)
+{
+	sum_vec a = { 0 }, b = { 0 }, v, w;
+
+	for (; steps > 0; p += 32, steps--) {
+		memcpy(&v, p, sizeof(v));
+		memcpy(&w, p + 16, sizeof(w));
+		a += (v & 0xffff) + (v >> 16);
+		b += (w & 0xffff) + (w >> 16);
+	}
+	return (uint64_t)a[0] + a[1] + a[2] + a[3] + b[0] + b[1] + b[2] + b[3];
+}
+
 static uint64_t
 sum_bytes(uint64_t acc, const uint8_t *p, size_t n)
 {
+	size_t steps;
 	uint32_t w;
 	uint16_t h;
 
+	while (n >= 32) {
+		steps = n / 32 < SUM_STEPS ? n / 32 : SUM_STEPS;
+		acc += sum_vectors(p, steps);
+		p += steps * 32;
+		n -= steps * 32;
+	}
 	for (; n >= 4; p += 4, n -= 4) {
 		memcpy(&w, p, sizeof(w));
 		acc += w;
