@@ -193,7 +193,8 @@ dp_open(struct dp_keys *keys, const struct dp_sources *src, uint8_t *dgram,
 	size_t ptlen;
 
 	keys->rx_newest = 0;
-	if (len < DATA_OVERHEAD)
+	/* No peer sends more than a packet of the largest MTU, sealed. */
+	if (len < DATA_OVERHEAD || len > DATA_MAX_DGRAM)
 		return DP_MALFORMED;
 	memcpy(&h, dgram, sizeof(h));
 	if ((h.type != DATA_PACKET && h.type != DATA_KEEPALIVE) || h.flags != 0)

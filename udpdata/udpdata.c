@@ -717,12 +717,13 @@ rx_slot(struct udpdata_env *env, int i)
 		size = left;
 	if (left > size)
 		env->st.rx_gro_trains++;
-	while (left > 0) {
+	/* An empty datagram is one too: malformed, and counted. */
+	do {
 		n = left < size ? left : size;
 		rx_one(env, i, p, n);
 		p += n;
 		left -= n;
-	}
+	} while (left > 0);
 }
 
 static void

@@ -315,6 +315,27 @@ START_TEST(round_trip_largest_mtu)
 }
 END_TEST
 
+/*
+ * Longer than any datagram a peer may send: malformed before anything
+ * else, even a copy of a good one with bytes added (which a replay check
+ * would otherwise see first), and the window does not move: the good one
+ * still opens.
+ */
+START_TEST(longer_than_largest_is_malformed)
+{
+	size_t len = build_v4(pkt, GUARD_MAX_MTU, client_v4, server_v4);
+	size_t n;
+
+	first_epoch(ciphers[_i]);
+	n = seal(&client, DATA_PACKET, pkt, len);
+	ck_assert_uint_eq(n, DATA_MAX_DGRAM);
+	ck_assert_int_eq(server_opens(n + 1), DP_MALFORMED);
+	ck_assert_int_eq(server_opens(n), DP_PACKET);
+	ck_assert_int_eq(server_opens(n + 1), DP_MALFORMED);
+	ck_assert_int_eq(server_opens(n), DP_REPLAY);
+}
+END_TEST
+
 START_TEST(round_trip_smallest_ipv4)
 {
 	/* A bare 20-byte header is an IP packet too. */
@@ -1370,6 +1391,7 @@ static Suite *datapath_suite(void)
 	ADD(tc, round_trip_ipv6);
 	ADD(tc, round_trip_keepalive);
 	ADD(tc, round_trip_largest_mtu);
+	ADD(tc, longer_than_largest_is_malformed);
 	ADD(tc, round_trip_smallest_ipv4);
 	ADD(tc, round_trip_ipv4_with_options);
 	ADD(tc, server_to_client_after_promotion);
