@@ -8,7 +8,8 @@
 #   Guard         guardd and tunclient, 100.64.0.0/24, AES-256-GCM, with
 #                 offload (TUN segments, UDP GSO and GRO) where the
 #                 kernel has it
-#   Guard, offload no: the same with offload no, 100.64.3.0/24
+#   Guard, offload no: the same with offload no, 100.64.3.0/24; or with
+#                 the flags in BENCH_GUARD2 instead (both ends)
 #   OpenVPN       server/client over UDP, AES-256-GCM, with the
 #                 certificates Guard's tests make, 100.64.1.0/24
 #   wireguard-go  Debian's build, configured with wg, 100.64.2.0/24
@@ -92,7 +93,11 @@ if [ "$ANCHORS" = 1 ]; then
 		say "# note: not OpenVPN 2.6: $(openvpn --version | head -1)"
 fi
 
-declare -A NAME=([veth]=veth [guard]=Guard [guard1]="Guard, offload no"
+# The second Guard path: offload no, or what BENCH_GUARD2 says (a
+# setting to weigh against the defaults side by side, such as
+# "--socket-buffer 1M" or "--batch 16").
+GUARD2=${BENCH_GUARD2:---offload no}
+declare -A NAME=([veth]=veth [guard]=Guard [guard1]="Guard, ${GUARD2#--}"
 	[openvpn]=OpenVPN [wggo]=wireguard-go)
 # The server's end of each path, which the client pings and iperf3 reaches.
 declare -A ADDR=([veth]=198.18.0.1 [guard]=100.64.0.1 [guard1]=100.64.3.1
@@ -181,17 +186,19 @@ up_guard() {
 down_guard() { stop_pids "${CLI[guard]}" "${SRV[guard]}"; }
 
 # The same without offload (one packet per TUN read and write, one
-# datagram per send and receive), beside it on a port, device, pool and
-# uids of its own.
+# datagram per send and receive), or with BENCH_GUARD2's flags, beside it
+# on a port, device, pool and uids of its own.
 up_guard1() {
 	local t0 PORT=$((PORT + 1)) POOL4=100.64.3.0/24 POOL6=fd00:6403::/64
 	local SERVER_DEV=gd1 SERVER_NAME=server1 CLIENT_DEV=gc1
 	local SERVER_UIDS
 	SERVER_UIDS=$(uids 12000 19999)
-	start_server --offload no
+	# shellcheck disable=SC2086 # one word per flag and value
+	start_server $GUARD2
 	SRV[guard1]=$SERVER_PID
 	t0=$(now_ms)
-	start_client "$NS_A" alice "$(uids 10200 10299)" --offload no
+	# shellcheck disable=SC2086
+	start_client "$NS_A" alice "$(uids 10200 10299)" $GUARD2
 	CLI[guard1]=$CLIENT_PID
 	first_ping guard1 "$t0"
 }
