@@ -318,10 +318,11 @@ status_text(struct cbuf *b, const struct guard_env *env)
 	    (unsigned long long)env->st.tun_packets,
 	    (unsigned long long)env->st.tun_segments);
 	cbuf_printf(b, "  dropped: %llu without a route, %llu malformed, %llu "
-	    "before their peer was ready\n",
+	    "before their peer was ready, %llu link-local\n",
 	    (unsigned long long)env->st.drop_no_route,
 	    (unsigned long long)env->st.drop_malformed,
-	    (unsigned long long)env->st.drop_no_queue);
+	    (unsigned long long)env->st.drop_no_queue,
+	    (unsigned long long)env->st.drop_link_local);
 	if (c->role == ROLE_CLIENT && npeers == 0 && env->reconnect_at)
 		cbuf_printf(b, "  reconnecting\n");
 	for (i = 0; i < env->npeers; i++)
@@ -443,10 +444,11 @@ status_json(struct cbuf *b, const struct guard_env *env)
 	    (unsigned long long)env->st.tun_packets,
 	    (unsigned long long)env->st.tun_segments);
 	cbuf_printf(b, "\"drops\":{\"no_route\":%llu,\"malformed\":%llu,"
-	    "\"not_ready\":%llu},",
+	    "\"not_ready\":%llu,\"link_local\":%llu},",
 	    (unsigned long long)env->st.drop_no_route,
 	    (unsigned long long)env->st.drop_malformed,
-	    (unsigned long long)env->st.drop_no_queue);
+	    (unsigned long long)env->st.drop_no_queue,
+	    (unsigned long long)env->st.drop_link_local);
 	if (c->role == ROLE_SERVER && env->gate != NULL)
 		status_json_gate(b, env->gate);
 	cbuf_printf(b, "\"peers\":[");

@@ -1111,6 +1111,22 @@ queue_segment(struct guard_env *env, struct peer *p, size_t framelen)
 }
 
 /*
+ * Traffic of the device's own link: an IPv6 packet from a link-local or
+ * the unspecified address (router solicitations, MLD reports). It means
+ * nothing beyond the link, and the other end would take it for a spoofed
+ * source; it is dropped here, counted apart.
+ */
+static int
+link_only(const struct pkt_info *pi)
+{
+	static const uint8_t unspecified[16];
+
+	return pi->family == AF_INET6 && ((pi->src[0] == 0xfe &&
+	    (pi->src[1] & 0xc0) == 0x80) ||
+	    memcmp(pi->src, unspecified, sizeof(unspecified)) == 0);
+}
+
+/*
  * The peer one read goes to, or NULL (counted). With offload, the read is
  * a frame: a virtio-net header, then the packet; a plain packet's
  * checksum, if the kernel left it to us, is completed here.
@@ -1139,6 +1155,10 @@ tun_classify(struct guard_env *env, uint8_t *frame, size_t n,
 				goto malformed;
 			*len = (size_t)plain;
 		}
+	}
+	if (link_only(&pi)) {
+		env->st.drop_link_local++;
+		return NULL;
 	}
 	if ((p = env->ops->route(env, pi.family, pi.dst)) == NULL) {
 		env->st.drop_no_route++;
@@ -1353,11 +1373,13 @@ guard_cleanup(struct guard_env *env)
 	router_stop(env);
 	control_close(env);
 	log_info("read %llu packets from %s; dropped %llu without a route, "
-	    "%llu malformed, %llu before their peer was ready",
+	    "%llu malformed, %llu before their peer was ready, %llu "
+	    "link-local",
 	    (unsigned long long)env->st.tun_packets, env->conf->dev,
 	    (unsigned long long)env->st.drop_no_route,
 	    (unsigned long long)env->st.drop_malformed,
-	    (unsigned long long)env->st.drop_no_queue);
+	    (unsigned long long)env->st.drop_no_queue,
+	    (unsigned long long)env->st.drop_link_local);
 	for (i = 0; i < CONF_MAX_LISTEN; i++)
 		if (env->listen_fd[i] != -1)
 			close(env->listen_fd[i]);

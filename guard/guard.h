@@ -66,6 +66,7 @@ struct guard_stats {
 	uint64_t drop_no_route;
 	uint64_t drop_malformed;
 	uint64_t drop_no_queue;
+	uint64_t drop_link_local;	/* IPv6 link-local or :: source */
 };
 
 struct guard_env;

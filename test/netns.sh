@@ -108,6 +108,20 @@ expect "alice -> bob, IPv4" n "$NS_A" ping -c 2 -i 0.2 -W 2 "$B4"
 expect "alice -> bob, IPv6" n "$NS_A" ping -c 2 -i 0.2 -W 2 "$B6"
 expect "bob -> alice, IPv6" n "$NS_B" ping -c 2 -i 0.2 -W 2 "$A6"
 
+say "# the link's own IPv6 traffic stays home"
+# alice runs with the default accept_ra, so her gc0 sends router
+# solicitations (and MLD reports) from its link-local address: her GUARD
+# drops them as link-local, and the server never sees them as spoofed.
+link_local_drops() {
+	"$GUARDCTL" -s "$WORK/alice.sock" status --json | jq -r '.drops.link_local'
+}
+link_local_seen() { [ "$(link_local_drops)" -ge 1 ]; }
+expect "alice's GUARD dropped her link's own IPv6 packets" \
+	wait_for "a link-local drop" 100 link_local_seen
+expect_eq "the server counted none of alice's packets as spoofed" 0 \
+	"$("$GUARDCTL" -s "$WORK/server.sock" status --json |
+		jq -r '.peers[] | select(.identity == "alice") | .drops.spoofed_source')"
+
 say "# 50 MB both ways"
 expect "50 MB alice -> server, sha256 matches" \
 	transfer "$NS_A" "$NS_S" 100.64.0.1 5001

@@ -137,6 +137,12 @@ START_TEST(status_shows_offload)
 	ck_assert_ptr_nonnull(strstr(a, "\"data_path\":{\"udp_gso\":true,"
 	    "\"udp_gro\":false,\"tun_gro\":true,\"segments_cut\":20,"
 	    "\"trains_sent\":40,\"trains_received\":0,\"tun_writes\":9}"));
+	/* The device's own link-local traffic, counted apart. */
+	env.st.drop_link_local = 3;
+	ck_assert_ptr_nonnull(strstr(answer("status"), "before their peer was "
+	    "ready, 3 link-local\n"));
+	ck_assert_ptr_nonnull(strstr(answer("status json"),
+	    "\"not_ready\":0,\"link_local\":3}"));
 	/* Without offload. */
 	env.tun_features = 0;
 	peers[0].wstats.offload = 0;
