@@ -960,8 +960,8 @@ show_server_name(const struct guard_conf *c, char *buf, size_t len)
 /* Sorted by name: looked up with bsearch(). */
 static const struct conf_key keys[] = {
 	{ "batch", ARG, BOTH, 0, 0, "N", set_batch, NULL, show_batch,
-	    "packets per system call on the data path: TUN reads per "
-	    "wake-up, datagrams per sendmmsg and recvmmsg (1..64)" },
+	    "TUN reads per wake-up, datagrams per send and receive call "
+	    "(1..64)" },
 	{ "ca", ARG, BOTH, 0, 0, "PATH", set_ca, NULL, NULL,
 	    "CA certificate that signs both ends (PEM)" },
 	{ "cert", ARG, BOTH, 0, 0, "PATH", set_cert, NULL, NULL,
@@ -1019,7 +1019,7 @@ static const struct conf_key keys[] = {
 	    "tunnel MTU, pushed to clients (1280..9000)" },
 	{ "offload", ARG, BOTH, 0, 0, "yes|no", set_offload, NULL,
 	    show_offload, "TUN segmentation offload and UDP GSO/GRO where "
-	    "the kernel has them (yes|no)" },
+	    "the kernel has them" },
 	{ "peer", ARG, CLIENT, KEY_REPEAT, 0, "HOST[:PORT]", set_peer,
 	    clear_peer, show_peer,
 	    "server to connect to; IPv6 as [ADDR]:PORT; up to 4, tried in order" },

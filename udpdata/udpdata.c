@@ -472,44 +472,40 @@ send_keepalive(struct udpdata_env *env)
 }
 
 /*
- * Cut a frame from TUN into packets in slots [n, ...), each written where
- * it is then sealed, after the slots' header room. Returns the slots now
- * in use; what cannot go is counted.
+ * Cut a frame from TUN (a queue message of its own) into packets, each
+ * written straight into a send slot after its header room and sealed
+ * there. Returns the slots in use; what cannot go is counted.
  */
 static int
-tx_segment(struct udpdata_env *env, int n, const uint8_t *frame, size_t len)
+tx_segment(struct udpdata_env *env, const uint8_t *frame, size_t len)
 {
 	struct gso_pkt out[UDP_BATCH];
-	int segs, i, j;
+	int segs, i, n;
 
 	segs = gso_segs(frame, len, GUARD_MAX_MTU);
 	if (segs < 1 || segs > UDP_BATCH) {
 		log_debug("a frame from TUN that cannot be cut");
 		env->st.drop_malformed++;
-		return n;
+		return 0;
 	}
 	if (env->peerlen == 0 || !env->keys.cur.valid) {
 		env->st.unsent_nokey += (uint64_t)segs;
-		return n;
-	}
-	if (n + segs > UDP_BATCH) {
-		tx_flush(env, n);
-		n = 0;
+		return 0;
 	}
 	for (i = 0; i < segs; i++) {
-		out[i].buf = env->txbuf[n + i] + DATA_HDR_LEN;
+		out[i].buf = env->txbuf[i] + DATA_HDR_LEN;
 		out[i].cap = DATA_MAX_DGRAM - DATA_OVERHEAD;
 	}
 	if (gso_split(frame, len, GUARD_MAX_MTU, out, (size_t)segs) != segs) {
 		env->st.drop_malformed++;
-		return n;
+		return 0;
 	}
 	env->st.tx_segments++;
-	for (i = 0, j = n; i < segs; i++)
-		if (tx_prepare(env, j, DATA_PACKET, out[i].buf,
+	for (i = 0, n = 0; i < segs; i++)
+		if (tx_prepare(env, n, DATA_PACKET, out[i].buf,
 		    out[i].len) == 0)
-			j++;
-	return j;
+			n++;
+	return n;
 }
 
 /* Seal every packet of one queue message and send them in batches. */
@@ -525,7 +521,7 @@ tx_queue_message(struct udpdata_env *env, size_t len)
 	case QMSG_GSO:
 		if (qmsg_frame(&it, &pkt, &plen) != 1)
 			fatalx("malformed queue message from GUARD");
-		if ((n = tx_segment(env, 0, pkt, plen)) > 0)
+		if ((n = tx_segment(env, pkt, plen)) > 0)
 			tx_flush(env, n);
 		return;
 	case QMSG_BATCH:
@@ -602,18 +598,23 @@ peer_seen(struct udpdata_env *env, const struct sockaddr_storage *addr,
 		log_info("peer endpoint %s port %s", host, serv);
 }
 
-/* A frame of joined packets (or one packet behind a zero header). */
+/* One write to TUN: a packet, or a frame with its virtio-net header. */
 static void
-gro_emit(void *arg, const uint8_t *frame, size_t len)
+tun_write(struct udpdata_env *env, const uint8_t *buf, size_t len)
 {
-	struct udpdata_env *env = arg;
-
-	if (write(env->tun_fd, frame, len) == -1) {
+	if (write(env->tun_fd, buf, len) == -1) {
 		log_debug("tun write: %s", strerror(errno));
 		env->st.drop_malformed++;
 		return;
 	}
 	env->st.rx_frames++;
+}
+
+/* A frame of joined packets (or one packet behind a zero header). */
+static void
+gro_emit(void *arg, const uint8_t *frame, size_t len)
+{
+	tun_write(arg, frame, len);
 }
 
 /* An opened packet to TUN: joined with its flow's, or written at once. */
@@ -627,12 +628,7 @@ rx_deliver(struct udpdata_env *env, uint8_t *pkt, size_t len)
 		(void)gro_add(env->gro, pkt, len);
 		return;
 	}
-	if (write(env->tun_fd, pkt, len) == -1) {
-		log_debug("tun write: %s", strerror(errno));
-		env->st.drop_malformed++;
-		return;
-	}
-	env->st.rx_frames++;
+	tun_write(env, pkt, len);
 }
 
 /* One datagram of len bytes at dgram, from slot i's sender. */
